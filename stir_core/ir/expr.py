@@ -151,18 +151,30 @@ class PrimExpr(Node, ExprOp):
 
 @ir_node
 class IntImm(PrimExpr):
-    """An integer (or bool) constant."""
+    """An integer (or bool) constant; ``int()``, ``bool()`` and indexing use its value."""
 
     dtype: DataType
     value: int
 
+    def __int__(self) -> int:
+        return self.value
+
+    def __index__(self) -> int:
+        return self.value
+
+    def __bool__(self) -> bool:
+        return self.value != 0
+
 
 @ir_node
 class FloatImm(PrimExpr):
-    """A floating point constant."""
+    """A floating point constant; ``float()`` gives its value."""
 
     dtype: DataType
     value: float
+
+    def __float__(self) -> float:
+        return self.value
 
 
 @ir_node

@@ -1,0 +1,42 @@
+"""TensorIR schedule: every primitive rewrites S-TIR into S-TIR (TVM's ``tir.Schedule``)."""
+
+from .annotate import AnnotationNotFoundError, InvalidAnnotationError
+from .compute_inline import (
+    ConsumerLoadPatternError,
+    NonSingleProducerError,
+    OnlyLeafError,
+    OutputBlockError,
+)
+from .errors import (
+    AmbiguousBlockError,
+    BlockNotFoundError,
+    BodyAnalysisError,
+    DependentLoopError,
+    ForeignHandleError,
+    HasAnnotationOrThreadBindingError,
+    LoopNotStartWithZeroError,
+    NotSingleWriteBlockError,
+    NotSpatialBlockError,
+    RemovedHandleError,
+    ScheduleError,
+    WrongHandleTypeError,
+)
+from .for_kind import LoopCarriedDependenceError, ReductionLoopError
+from .handles import BlockRV, Handle, LoopRV, ScheduleState
+from .loops import (
+    BlockBetweenLoopsError,
+    DuplicateLoopError,
+    EmptyLoopListError,
+    LoopNotInChainError,
+    MixedIterTypeFuseError,
+    NonPositiveFactorError,
+    NotAdjacentLoopsError,
+    NotSingleInferFactorError,
+    RootBlockError,
+    WrongFactorProductError,
+)
+from .primitive import Primitive, primitive
+from .schedule import Schedule, ScheduleInputError
+from .trace import Instruction, Trace, TraceNotPrintableError, replay
+
+__all__ = [name for name in dir() if not name.startswith("_")]

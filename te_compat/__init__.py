@@ -1,0 +1,13 @@
+"""te_compat: classic TVM Tensor Expression code on schedulable TensorIR.
+
+``import te_compat as tvm`` then ``from te_compat import te`` and TVM operator code runs:
+``te.placeholder``/``te.compute`` build S-TIR, ``tvm.lower``/``tvm.build`` compile it, and
+``tvm.nd.array``/``tvm.cpu`` run it.
+"""
+
+from stir_core.ir import IRModule
+
+from . import runtime, te, tir, topi
+from . import runtime as nd
+from .driver import build, lower
+from .runtime import Device, cpu, device
