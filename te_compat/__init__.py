@@ -7,7 +7,7 @@
 
 from stir_core.ir import IRModule
 
-from . import runtime, te, tir, topi
+from . import arith, ir, runtime, te, tir, topi
 from . import runtime as nd
 from .driver import build, lower
 from .runtime import Device, cpu, device

@@ -70,7 +70,10 @@ def format_table(rows: Sequence[dict[str, object]]) -> str:
         for row in rows
     ]
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)) for line in [header, *body]]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True))
+        for line in [header, *body]
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 

@@ -42,7 +42,10 @@ from stir_core.ir import Stmt as Stmt
 from stir_core.ir import StringImm as StringImm
 from stir_core.ir import Var as Var
 from stir_core.ir import decl_buffer as decl_buffer
+from stir_core.schedule import Schedule as Schedule
+from stir_core.schedule import ScheduleError as ScheduleError
 
+from . import stmt_functor as stmt_functor
 from .te.reduce import CommReducer as CommReducer
 from .te.reduce import Reduce as Reduce
 from .te.reduce import comm_reducer as comm_reducer

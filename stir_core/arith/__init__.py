@@ -17,7 +17,7 @@ polynomial inequalities left over.
 """
 
 from .affine import Lin, linearize, render
-from .bound import ArithTypeError, Bound, bound, can_prove, const_int_bound
+from .bound import ArithTypeError, Bound, bound, can_prove, clear_caches, const_int_bound
 from .domain import ArithError, Domain, DomainError, as_domain
 from .region import Access, Region, RegionError, region
 from .simplify import simplify
@@ -35,6 +35,7 @@ __all__ = [
     "as_domain",
     "bound",
     "can_prove",
+    "clear_caches",
     "const_int_bound",
     "linearize",
     "region",

@@ -221,11 +221,21 @@ def split_multiple(lin: Lin, divisor: int) -> tuple[Lin, Lin]:
 
 
 def lin_floordiv_const(lin: Lin, divisor: int, dtype: DataType) -> Lin:
-    """``lin // divisor`` (divisor > 0), pulling out every exact multiple."""
-    quotient, rest = split_multiple(lin, divisor)
-    if rest.is_const:
-        return quotient
-    return quotient.add(Lin.of_atom(FloorDiv(dtype, render(rest, dtype), _c(divisor, dtype))))
+    """``lin // divisor`` (divisor > 0), pulling out the terms that are exact multiples
+    and the multiples in the constant (other terms stay whole inside the division, so no
+    atom is split in two correlated parts)."""
+    quotient: dict[Any, tuple[PrimExpr, int]] = {}
+    rest: dict[Any, tuple[PrimExpr, int]] = {}
+    for key, atom, coef in lin.items():
+        if coef % divisor:
+            rest[key] = (atom, coef)
+        else:
+            quotient[key] = (atom, coef // divisor)
+    high, low = divmod(lin.const, divisor)
+    if not rest:
+        return Lin(quotient, high)
+    inner = render(Lin(rest, low), dtype)
+    return Lin(quotient, high).add(Lin.of_atom(FloorDiv(dtype, inner, _c(divisor, dtype))))
 
 
 def lin_floormod_const(lin: Lin, divisor: int, dtype: DataType) -> Lin:

@@ -21,8 +21,10 @@ from ..ir.dtype import DataType
 from ..ir.expr import PrimExpr, Var
 from ..ir.range import Range
 from .affine import expr_key, linearize, render
+from .context import clear_caches as _engine_caches
+from .context import context
 from .domain import ArithError, Domain, as_domain
-from .engine import Iv, context, expr_interval, extreme
+from .engine import Iv, expr_interval, extreme
 from .rules import prove_condition
 
 DomainLike = Domain | Mapping[Var, Range] | None
@@ -65,6 +67,12 @@ def bound(expr: Any, domain: DomainLike = None) -> Bound:
             _cache.clear()
         _cache[key] = found
     return found
+
+
+def clear_caches() -> None:
+    """Forget every cached bound and compiled domain (benchmarks measure cold queries)."""
+    _cache.clear()
+    _engine_caches()
 
 
 def _compute(expr: PrimExpr, dom: Domain) -> Bound:

@@ -34,7 +34,6 @@ from .affine import (
     render,
 )
 from .domain import Domain
-from .predicate import condition_lins
 
 
 class Iv(NamedTuple):
@@ -92,7 +91,6 @@ class Ctx:
         self.fact_lins: list[Lin] = []
         self.facts: Ctx = self
         self.atom_cache: dict[Any, Iv] = {}
-        self.feasible = True
 
     # ---------------------------------------------------------------- queries
 
@@ -120,7 +118,7 @@ class Ctx:
     def conditioned(self, condition: PrimExpr) -> Ctx:
         """This context assuming ``condition`` as well."""
         base = self.domain if self.domain is not None else Domain()
-        return context(base.with_predicates([condition]))
+        return _context.context(base.with_predicates([condition]))
 
 
 def _max_opt(a: int | None, b: int | None) -> int | None:
@@ -433,109 +431,6 @@ def _const_low(key: Any, atom: PrimExpr, ctx: Ctx) -> int | None:
     return low.const if low is not None and low.is_const else None
 
 
-# ------------------------------------------------------------------ contexts
-
-_contexts: dict[Any, Ctx] = {}
-
-
-def context(domain: Domain) -> Ctx:
-    """The compiled context of ``domain`` (cached by the domain's structural key)."""
-    key = domain.key()
-    ctx = _contexts.get(key)
-    if ctx is None:
-        ctx = _build(domain)
-        if len(_contexts) > 4096:
-            _contexts.clear()
-        _contexts[key] = ctx
-    return ctx
-
-
-def _build(domain: Domain) -> Ctx:
-    ctx = Ctx(domain)
-    facts = Ctx(None, prove_mode=True)
-    ctx.facts = facts
-    for var, rng in domain.ranges.items():
-        lo = linearize(rng.min)
-        extent = linearize(rng.extent)
-        ctx.ranges[("var", id(var))] = (lo, lo.add(extent).shift(-1))
-        _add_fact(facts, extent.shift(-1))
-    _compute_deps(ctx)
-    pending = [g for p in domain.predicates for g in condition_lins(p)]
-    for g in pending:
-        _add_predicate(ctx, g)
-    _compute_deps(ctx)
-    ctx.feasible = all(
-        lo is None or hi is None or prove_nonneg(hi.sub(lo), facts)
-        for lo, hi in ctx.ranges.values()
-    )
-    return ctx
-
-
-def _compute_deps(ctx: Ctx) -> None:
-    direct: dict[Any, set[Any]] = {}
-    for key, (lo, hi) in ctx.ranges.items():
-        found: set[Any] = set()
-        for end in (lo, hi):
-            for k, a, _ in end.items() if end is not None else ():
-                found |= {v for v in atom_vars(k, a) if v in ctx.ranges}
-        direct[key] = found
-    for key in ctx.ranges:
-        seen, todo = {key}, list(direct[key])
-        while todo:
-            k = todo.pop()
-            if k not in seen:
-                seen.add(k)
-                todo.extend(direct.get(k, ()))
-        ctx.deps[key] = frozenset(seen)
-
-
-def _add_fact(facts: Ctx, g: Lin) -> None:
-    """Record ``g >= 0`` over free atoms (``(n + 3) // 4 >= 1`` also gives ``n >= 1``)."""
-    if len(g.terms) != 1:
-        if g.terms:
-            facts.fact_lins.append(g)
-        return
-    key, atom, coef = next(iter(g.items()))
-    low, high = facts.fact_ranges.get(key, (None, None))
-    if coef > 0:  # coef * atom >= -const
-        low = _max_opt(low, -(g.const // coef))
-    else:
-        high = _min_opt(high, g.const // -coef)
-    facts.fact_ranges[key] = (low, high)
-    facts.atom_cache.clear()
-    if isinstance(atom, FloorDiv) and isinstance(atom.b, IntImm) and atom.b.value > 0:
-        inner, divisor = linearize(atom.a), atom.b.value
-        if coef > 0 and low is not None:  # x // c >= low  =>  x >= c * low
-            _add_fact(facts, inner.shift(-divisor * low))
-        if coef < 0 and high is not None:  # x // c <= high  =>  x <= c * high + c - 1
-            _add_fact(facts, inner.scale(-1).shift(divisor * high + divisor - 1))
-
-
-def _add_predicate(ctx: Ctx, g: Lin) -> None:
-    bounded = [(k, a, c) for k, a, c in g.items() if ctx.bounds_atom(k, a)]
-    if not bounded:
-        _add_fact(ctx.facts, g)
-        return
-    if len(bounded) == 1 and isinstance(bounded[0][1], Var):
-        key, _, coef = bounded[0]
-        rest = g.without(key)
-        if not any(ctx.bounds_atom(k, a) for k, a, _ in rest.items()):
-            _tighten(ctx, key, coef, rest)
-            return
-    ctx.joint.append(g)
-
-
-def _tighten(ctx: Ctx, key: Any, coef: int, rest: Lin) -> None:
-    """``coef * v + rest >= 0`` narrows the range of ``v``."""
-    lo, hi = ctx.ranges[key]
-    dtype = lin_dtype(rest)
-    if coef > 0:  # v >= ceil(-rest / coef) = -floor(rest / coef)
-        bound = lin_floordiv_const(rest, coef, dtype).scale(-1)
-        ctx.ranges[key] = (lo_max(lo, bound, ctx.facts), hi)
-    else:  # v <= floor(rest / -coef)
-        bound = lin_floordiv_const(rest, -coef, dtype)
-        ctx.ranges[key] = (lo, hi_min(hi, bound, ctx.facts))
-
-
+from . import context as _context  # noqa: E402
 from . import rules as _rules  # noqa: E402  (mutual: the rules call the engine)
 from . import sympy_bridge as _sympy  # noqa: E402

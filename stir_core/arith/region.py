@@ -19,8 +19,9 @@ from ..ir.expr import IntImm, PrimExpr
 from ..ir.range import Range
 from .affine import render
 from .bound import DomainLike
+from .context import context, reachable
 from .domain import ArithError, as_domain
-from .engine import Ctx, Iv, context, expr_interval, hi_max, lo_min
+from .engine import Ctx, Iv, expr_interval, hi_max, lo_min
 
 
 class RegionError(ArithError, ValueError):
@@ -71,19 +72,21 @@ def region(accesses: Sequence[Any], domain: DomainLike = None) -> Region:
                 f"accesses have different numbers of indices: {ndim} and {len(item.indices)}"
             )
     base = context(as_domain(domain))
-    per_access = [_access_intervals(item, base) for item in items]
+    per_access = [_access_intervals(item, base, len(items) > 1) for item in items]
     return Region(*_hull(per_access, base, [item.indices for item in items]))
 
 
-def _access_intervals(item: Access, base: Ctx) -> list[Iv]:
+def _access_intervals(item: Access, base: Ctx, several: bool) -> list[Iv]:
+    """Per-index intervals; a guarded access among several must be provably reachable
+    for exactness (an empty one would still widen the hull)."""
     ctx = base
     if not (isinstance(item.condition, IntImm) and item.condition.value):
         ctx = base.conditioned(item.condition)
-    reachable = ctx.feasible
+    ok = not several or reachable(ctx, base)
     result = []
     for index in item.indices:
         iv = expr_interval(index, ctx)
-        result.append(Iv(iv.lo, iv.hi, iv.exact and reachable))
+        result.append(Iv(iv.lo, iv.hi, iv.exact and ok))
     return result
 
 

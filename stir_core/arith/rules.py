@@ -51,12 +51,12 @@ from .engine import (
     hi_max,
     hi_min,
     is_contiguous,
-    var_terms,
     lin_dtype,
     lin_interval,
     lo_max,
     lo_min,
     prove_nonneg,
+    var_terms,
 )
 from .predicate import condition_lins, negate
 from .symdiv import lin_floordiv_sym
@@ -263,8 +263,12 @@ def select_interval(condition: PrimExpr, then: PrimExpr, other: PrimExpr, ctx: C
     then_ctx = ctx.conditioned(condition)
     other_ctx = ctx.conditioned(flipped) if flipped is not None else ctx
     ivt, ivo = expr_interval(then, then_ctx), expr_interval(other, other_ctx)
-    exact = ivt.exact and ivo.exact and then_ctx.feasible and other_ctx.feasible
-    exact = exact and not then_ctx.joint and (flipped is None or not other_ctx.joint)
+    exact = (
+        ivt.exact
+        and ivo.exact
+        and _context.reachable(then_ctx, ctx)
+        and _context.reachable(other_ctx, ctx)
+    )
     lo, hi = lo_min(ivt.lo, ivo.lo, ctx.facts), hi_max(ivt.hi, ivo.hi, ctx.facts)
     return Iv(lo, hi, exact and flipped is not None)
 
@@ -383,3 +387,6 @@ _CALL_RULES: dict[str, Callable[[Any, Ctx], Iv]] = {
     "shift_right": _shift_right,
     "bitwise_and": _bitwise_and,
 }
+
+
+from . import context as _context  # noqa: E402  (mutual: context -> engine -> rules)

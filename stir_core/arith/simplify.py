@@ -48,8 +48,9 @@ from .affine import (
     split_multiple,
 )
 from .bound import DomainLike
+from .context import context
 from .domain import Domain, as_domain
-from .engine import Ctx, context, lin_dtype, lin_interval, prove_nonneg
+from .engine import Ctx, lin_dtype, lin_interval, prove_nonneg
 from .predicate import negate
 from .rules import prove_condition
 from .symdiv import lin_floordiv_sym
@@ -118,12 +119,14 @@ class _Simplifier(IRMutator):
 
     def visit_Select(self, node: Select) -> PrimExpr:
         new = self.generic_visit(node)
-        return _pick_branch(self, new.condition, new.true_value, new.false_value) or new
+        picked = _pick_branch(self, new.condition, new.true_value, new.false_value)
+        return new if picked is None else picked
 
     def visit_Call(self, node: Call) -> PrimExpr:
         new = self.generic_visit(node)
         if new.op == "if_then_else":
-            return _pick_branch(self, *new.args) or new
+            picked = _pick_branch(self, *new.args)
+            return new if picked is None else picked
         return new
 
     # ---------------------------------------------------------- statements

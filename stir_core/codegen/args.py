@@ -97,33 +97,82 @@ def _free_vars(expr: PrimExpr) -> list[Var]:
     return found
 
 
-@dataclass
-class _BufferParam:
-    position: int
-    buffer: Buffer
-    dtype: np.dtype
-    written: bool
+#: one shape (or stride) entry to check: (axis, constant size, variable, expression, what)
+_Dim = tuple[int, int | None, Var | None, PrimExpr, str]
 
-    def describe(self) -> str:
-        return f"argument {self.position} (buffer {self.buffer.name!r})"
+
+def _dim_specs(exprs: Sequence[PrimExpr], what: str) -> list[_Dim]:
+    specs: list[_Dim] = []
+    for axis, expr in enumerate(exprs):
+        const = expr.value if isinstance(expr, IntImm) else None
+        var = expr if isinstance(expr, Var) else None
+        specs.append((axis, const, var, expr, what))
+    return specs
+
+
+class _BufferParam:
+    """The checks of one buffer parameter, precomputed."""
+
+    def __init__(self, position: int, buffer: Buffer, written: bool):
+        self.position = position
+        self.buffer = buffer
+        self.dtype = buffer.dtype.numpy_dtype
+        self.ndim = buffer.ndim
+        self.written = written
+        self.where = f"argument {position} (buffer {buffer.name!r})"
+        self.dims = _dim_specs(buffer.shape, "shape")
+        self.strides = _dim_specs(buffer.strides, "stride")
 
     def check_array(self, arg: object) -> np.ndarray:
-        where = self.describe()
+        where = self.where
         if not isinstance(arg, np.ndarray):
             raise ArgumentTypeError(f"{where} must be a numpy array, got {type(arg).__name__}")
         if arg.dtype != self.dtype:
-            raise ArgumentDTypeError(
-                f"{where} must have dtype {self.buffer.dtype}, got {arg.dtype}"
-            )
-        if arg.ndim != self.buffer.ndim:
+            wanted = self.buffer.dtype
+            raise ArgumentDTypeError(f"{where} must have dtype {wanted}, got {arg.dtype}")
+        if arg.ndim != self.ndim:
             raise ArgumentShapeError(
-                f"{where} must have {self.buffer.ndim} dimension(s), got shape {arg.shape}"
+                f"{where} must have {self.ndim} dimension(s), got shape {arg.shape}"
             )
-        if not arg.flags.c_contiguous:
+        flags = arg.flags
+        if not flags.c_contiguous:
             raise ArgumentLayoutError(f"{where} must be C-contiguous (use np.ascontiguousarray)")
-        if self.written and not arg.flags.writeable:
+        if self.written and not flags.writeable:
             raise ReadOnlyArgumentError(f"{where} is written by the kernel but is read-only")
         return arg
+
+    def bind(self, array: np.ndarray, env: dict[Var, int], pending: list) -> None:
+        """Bind or check every dimension; expressions with unbound variables wait."""
+        _bind_dims(self, self.dims, array.shape, env, pending)
+        if self.strides:
+            _bind_dims(self, self.strides, _compact_strides(array.shape), env, pending)
+
+
+def _compact_strides(shape: tuple[int, ...]) -> list[int]:
+    """Row-major strides in elements."""
+    step, strides = 1, list[int]()
+    for size in reversed(shape):
+        strides.insert(0, step)
+        step *= size
+    return strides
+
+
+def _bind_dims(
+    param: _BufferParam, dims: list[_Dim], sizes: Sequence[int], env: dict[Var, int], pending: list
+) -> None:
+    for axis, const, var, expr, what in dims:
+        size = sizes[axis]
+        if const is not None:
+            if size != const:
+                _dim_error(param, axis, expr, size, env, what)
+        elif var is not None:
+            bound = env.setdefault(var, size)
+            if bound != size:
+                _dim_error(param, axis, expr, size, env, what)
+        elif evaluate(expr, env) is None:
+            pending.append((param, axis, expr, size, what))
+        elif evaluate(expr, env) != size:
+            _dim_error(param, axis, expr, size, env, what)
 
 
 @dataclass
@@ -156,16 +205,18 @@ class ArgumentValidator:
         func = signature.func
         self.count = len(func.params)
         self.name = func.name
-        self.shape_vars = signature.shape_vars
         self.buffers: list[_BufferParam] = []
         self.scalars: list[_ScalarParam] = []
         for position, param in enumerate(func.params):
             if isinstance(param, Buffer):
-                dtype = param.dtype.numpy_dtype
-                written = signature.is_written(param)
-                self.buffers.append(_BufferParam(position, param, dtype, written))
+                self.buffers.append(_BufferParam(position, param, signature.is_written(param)))
             else:
                 self.scalars.append(_ScalarParam(position, param))
+        self.shape_vars = [
+            (var, int(var.dtype.min_value()), int(var.dtype.max_value()))
+            for var in signature.shape_vars
+        ]
+        self.check_overlap = any(p.written for p in self.buffers) and len(self.buffers) > 1
 
     def native_args(self, args: Sequence[object]) -> list[object]:
         """The native call's arguments for ``args``, or a ``KernelArgumentError``."""
@@ -180,88 +231,63 @@ class ArgumentValidator:
             if isinstance(value, int):
                 env[scalar.var] = value
         arrays = [param.check_array(args[param.position]) for param in self.buffers]
-        self._bind_shapes(arrays, env)
-        self._check_overlap(arrays)
+        pending: list[tuple[_BufferParam, int, PrimExpr, int, str]] = []
         for param, array in zip(self.buffers, arrays, strict=True):
-            native[param.position] = array.ctypes.data
-        return native + [self._shape_value(var, env) for var in self.shape_vars]
+            param.bind(array, env, pending)
+        if pending:
+            _resolve(pending, env)
+        pointers = [array.ctypes.data for array in arrays]
+        if self.check_overlap:
+            self._check_overlap(arrays, pointers)
+        for param, pointer in zip(self.buffers, pointers, strict=True):
+            native[param.position] = pointer
+        return native + [_shape_value(var, low, high, env) for var, low, high in self.shape_vars]
 
-    def _bind_shapes(self, arrays: list[np.ndarray], env: dict[Var, int]) -> None:
-        pending: list[tuple[_BufferParam, int, PrimExpr, int]] = []
-        for param, array in zip(self.buffers, arrays, strict=True):
-            for axis, (expr, size) in enumerate(zip(param.buffer.shape, array.shape, strict=True)):
-                if isinstance(expr, Var) and expr not in env:
-                    env[expr] = size
-                elif evaluate(expr, env) is None:
-                    pending.append((param, axis, expr, size))
-                else:
-                    _check_dim(param, axis, expr, size, env)
-            self._check_strides(param, array, env, pending)
-        for param, axis, expr, size in pending:
-            unbound = [v for v in _free_vars(expr) if v not in env]
-            if len(unbound) == 1:
-                solved = _solve(expr, unbound[0], size, env)
-                if solved is not None:
-                    env[unbound[0]] = solved
-            _check_dim(param, axis, expr, size, env)
-
-    @staticmethod
-    def _check_strides(
-        param: _BufferParam, array: np.ndarray, env: dict[Var, int], pending: list
-    ) -> None:
-        """Declared strides (in elements) must be the array's compact row-major strides."""
-        step = 1
-        compact = []
-        for size in reversed(array.shape):
-            compact.insert(0, step)
-            step *= size
-        for axis, (expr, stride) in enumerate(zip(param.buffer.strides, compact, strict=False)):
-            if isinstance(expr, Var) and expr not in env:
-                env[expr] = stride
-            elif evaluate(expr, env) is None:
-                pending.append((param, axis, expr, stride))
-            else:
-                _check_dim(param, axis, expr, stride, env, "stride")
-
-    def _check_overlap(self, arrays: list[np.ndarray]) -> None:
-        spans = [(a.ctypes.data, a.ctypes.data + a.nbytes) for a in arrays]
+    def _check_overlap(self, arrays: list[np.ndarray], pointers: list[int]) -> None:
+        spans = [(p, p + a.nbytes) for p, a in zip(pointers, arrays, strict=True)]
         for i, param in enumerate(self.buffers):
-            if not param.written or spans[i][0] == spans[i][1]:
+            start, stop = spans[i]
+            if not param.written or start == stop:
                 continue
             for j, other in enumerate(self.buffers):
                 lo, hi = spans[j]
-                if j != i and lo != hi and lo < spans[i][1] and spans[i][0] < hi:
+                if j != i and lo != hi and lo < stop and start < hi:
                     raise AliasedArgumentError(
-                        f"{param.describe()} is written by the kernel and overlaps "
-                        f"{other.describe()}; pass distinct arrays"
+                        f"{param.where} is written by the kernel and overlaps "
+                        f"{other.where}; pass distinct arrays"
                     )
 
-    def _shape_value(self, var: Var, env: dict[Var, int]) -> int:
-        value = env.get(var)
-        if value is None:
-            raise ArgumentShapeError(f"cannot infer shape variable {var.name!r} from the arrays")
-        if not var.dtype.min_value() <= value <= var.dtype.max_value():
-            raise ArgumentShapeError(
-                f"shape variable {var.name!r} = {value} does not fit in {var.dtype}"
-            )
-        return value
+
+def _resolve(pending: list, env: dict[Var, int]) -> None:
+    """Check the expressions left over, solving each for its one unbound variable."""
+    for param, axis, expr, size, what in pending:
+        unbound = [v for v in _free_vars(expr) if v not in env]
+        if len(unbound) == 1:
+            solved = _solve(expr, unbound[0], size, env)
+            if solved is not None:
+                env[unbound[0]] = solved
+        if evaluate(expr, env) != size:
+            _dim_error(param, axis, expr, size, env, what)
 
 
-def _check_dim(
-    param: _BufferParam,
-    axis: int,
-    expr: PrimExpr,
-    size: int,
-    env: Mapping[Var, int],
-    what: str = "shape",
+def _shape_value(var: Var, low: int, high: int, env: dict[Var, int]) -> int:
+    value = env.get(var)
+    if value is None:
+        raise ArgumentShapeError(f"cannot infer shape variable {var.name!r} from the arrays")
+    if not low <= value <= high:
+        raise ArgumentShapeError(
+            f"shape variable {var.name!r} = {value} does not fit in {var.dtype}"
+        )
+    return value
+
+
+def _dim_error(
+    param: _BufferParam, axis: int, expr: PrimExpr, size: int, env: Mapping[Var, int], what: str
 ) -> None:
     expected = evaluate(expr, env)
-    if expected == size:
-        return
     bound = ", ".join(f"{var.name}={value}" for var, value in env.items())
     detail = f" with {bound}" if bound else ""
     wanted = "cannot be determined" if expected is None else f"must be {expected}"
     raise ArgumentShapeError(
-        f"{param.describe()}: {what} of axis {axis} is {size} but {wanted} "
-        f"(declared {expr}{detail})"
+        f"{param.where}: {what} of axis {axis} is {size} but {wanted} (declared {expr}{detail})"
     )

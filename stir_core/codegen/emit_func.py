@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..ir import Buffer, PrimFunc, Var
+from ..ir import Buffer, DataType, PrimFunc, Var
 from .cast import emit_cast
 from .context import FunctionContext, ModuleState
 from .emit_stmt import StmtEmitter
@@ -21,7 +21,7 @@ def symbol_name(func: PrimFunc) -> str:
     return "stir_" + re.sub(r"\W", "_", func.name)
 
 
-def _scalar_abi_dtype(var: Var) -> object:
+def _scalar_abi_dtype(var: Var) -> DataType:
     dtype = var.dtype
     return dtype.with_bits(32) if dtype.is_float and dtype.bits == 16 else dtype
 
@@ -58,4 +58,4 @@ def _bind_param(ctx: FunctionContext, param: Buffer | Var, arg: ir.Argument) -> 
         ctx.buffers[param.data] = arg
         return
     abi = _scalar_abi_dtype(param)
-    ctx.vars[param] = emit_cast(ctx.builder, arg, abi, param.dtype)  # type: ignore[arg-type]
+    ctx.vars[param] = emit_cast(ctx.builder, arg, abi, param.dtype)

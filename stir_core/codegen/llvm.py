@@ -14,16 +14,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
+from typing import TypeAlias
 
 from llvmlite import binding, ir
 
 from ..errors import internal_check
 from ..ir.dtype import DataType
 
-__all__ = ["binding", "ir"]
-
-Value = ir.Value
-Builder = ir.IRBuilder
+Value: TypeAlias = ir.Value
+Builder: TypeAlias = ir.IRBuilder
 
 I1 = ir.IntType(1)
 I8 = ir.IntType(8)

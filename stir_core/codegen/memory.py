@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..ir import Buffer, BufferLoad, BufferStore, IntImm, PrimExpr, Ramp
-from ..ir.op import add, mul
+from ..ir.op import add, const, mul
 from .llvm import I1, I32, Value, byte_size, ir, storage_type, vector_of
 
 if TYPE_CHECKING:
@@ -23,9 +23,9 @@ def flat_index(buffer: Buffer, indices: tuple[PrimExpr, ...]) -> PrimExpr:
     offset_zero = isinstance(buffer.elem_offset, IntImm) and buffer.elem_offset.value == 0
     if len(indices) == 1 and not buffer.strides and offset_zero:
         return indices[0]
-    strides = list(buffer.strides)
+    strides: list[PrimExpr] = list(buffer.strides)
     if not strides:
-        stride: PrimExpr | int = 1
+        stride: PrimExpr = const(1, buffer.shape[-1].dtype) if buffer.shape else const(1)
         for extent in reversed(buffer.shape):
             strides.insert(0, stride)
             stride = mul(extent, stride)
@@ -37,13 +37,14 @@ def flat_index(buffer: Buffer, indices: tuple[PrimExpr, ...]) -> PrimExpr:
 
 def _contiguous_base(index: PrimExpr) -> PrimExpr | None:
     """The first index of a stride-1 ``Ramp`` (a dense vector access), else None."""
-    stride = index.stride if isinstance(index, Ramp) else None
-    if isinstance(stride, IntImm) and stride.value == 1:
-        return index.base  # type: ignore[union-attr]
+    if isinstance(index, Ramp) and isinstance(index.stride, IntImm) and index.stride.value == 1:
+        return index.base
     return None
 
 
-def _dense_address(emitter: ExprEmitter, pointer: Value, index: PrimExpr, lanes: int) -> Value:
+def _dense_address(
+    emitter: ExprEmitter, pointer: Value, index: PrimExpr, lanes: int
+) -> Value | None:
     """The address of a scalar or dense-vector access, or None for a scattered one."""
     base = _contiguous_base(index)
     if lanes > 1 and base is None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from ..ir import Buffer, For, IRVisitor, Var
 from .context import FunctionContext
-from .llvm import I8_PTR, I64, VOID, Value, cast_int, declare, for_range, ir
+from .llvm import I8_PTR, I32, I64, VOID, Value, cast_int, declare, for_range, ir
 from .pool import ENTRY_POINT, TASK_TYPE
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def emit_parallel_for(emitter: StmtEmitter, loop: For) -> None:
     task = _task_function(ctx, body, closure_type)
     closure = ctx.alloca(closure_type, "closure")
     for position, value in enumerate(values):
-        builder.store(value, builder.gep(closure, [ir.IntType(32)(0), ir.IntType(32)(position)]))
+        builder.store(value, builder.gep(closure, [I32(0), I32(position)]))
     extent = cast_int(builder, builder.sub(stop, start), I64)
     launch = declare(ctx.module, ENTRY_POINT, VOID, [TASK_TYPE.as_pointer(), I8_PTR, I64])
     builder.call(launch, [task, builder.bitcast(closure, I8_PTR), extent])
@@ -108,7 +108,7 @@ def _task_function(
     raw, begin, end = function.args
     closure = builder.bitcast(raw, closure_type.as_pointer())
     fields: list[Value] = [
-        builder.load(builder.gep(closure, [ir.IntType(32)(0), ir.IntType(32)(i)]))
+        builder.load(builder.gep(closure, [I32(0), I32(i)]))
         for i in range(len(closure_type.elements))
     ]
     builder.call(body, [*fields, begin, end])

@@ -46,8 +46,12 @@ _LOOP_FUNCTIONS = {
     ForKind.UNROLLED: "T.unroll",
     ForKind.THREAD_BINDING: "T.thread_binding",
 }
-_AXIS_KINDS = {IterType.DATA_PAR: "spatial", IterType.COMM_REDUCE: "reduce"}
-_AXIS_KINDS[IterType.ORDERED] = "scan"
+#: ``T.axis.<kind>`` of each iter type; the other (classic TE) kinds print as ``opaque``
+_AXIS_KINDS = {
+    IterType.DATA_PAR: "spatial",
+    IterType.COMM_REDUCE: "reduce",
+    IterType.ORDERED: "scan",
+}
 
 
 def to_text(node: object, marks: Mapping[Node, str] | None = None) -> str:

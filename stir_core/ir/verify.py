@@ -12,9 +12,9 @@ On failure ``IRVerifyError`` names the node and shows the function with the node
                 C[v_i] = A[i]
                 ^^^^^^^^^^^^^ here
 
-TODO(arith): invariant 3 checks the iter value range only for plain loop variables and
-invariant 4 checks only that every accessed buffer is declared; exact containment needs
-``stir_core.arith.region``/``bound``, which is not importable yet.
+Containment (invariants 3 and 4) is checked with ``stir_core.arith`` in
+``verify_region.py``: only violations arith can bound exactly are reported, and accesses
+under a condition (``if``, ``T.if_then_else``, ``T.Select``) are not checked against regions.
 """
 
 from __future__ import annotations
@@ -25,14 +25,16 @@ from contextlib import contextmanager
 from ..errors import UserError
 from .block import Block, BlockRealize, IterVar
 from .buffer import Buffer, BufferLoad, BufferRegion
-from .expr import Let, PrimExpr, Var
+from .expr import Call, Let, PrimExpr, Select, Var
 from .function import PrimFunc
 from .functor import IRVisitor
 from .node import Node
 from .printer import to_text
 from .printer_scan import buffer_vars, is_true
+from .range import Range
 from .stmt import Allocate, BufferStore, For, IfThenElse, LetStmt, Stmt
 from .verify_block import check_block
+from .verify_region import check_binding, check_region, uses_only
 
 
 class IRVerifyError(UserError):
@@ -63,6 +65,9 @@ class _Verifier(IRVisitor):
         #: the statements (and loads, regions) being visited: where errors point
         self.statements: list[Node] = [func]
         self.in_block = 0
+        #: the innermost non-root block, and how many conditions surround the current node
+        self.block: Block | None = None
+        self.guards = 0
 
     def run(self) -> None:
         for param in self.func.params:
@@ -114,16 +119,33 @@ class _Verifier(IRVisitor):
             self.buffers, self.memory = saved
 
     @contextmanager
-    def block_scope(self, is_root: bool) -> Iterator[None]:
+    def block_scope(self, block: Block, is_root: bool) -> Iterator[None]:
         """Inside a block only the function's variables and its iter vars are visible."""
-        saved = self.visible, self.loops
-        self.visible, self.loops = dict(self.func_vars), {}
+        saved = self.visible, self.loops, self.block, self.guards
+        self.visible, self.loops, self.guards = dict(self.func_vars), {}, 0
+        self.block = None if is_root else block
         self.in_block += 0 if is_root else 1
         try:
             yield
         finally:
-            self.visible, self.loops = saved
+            self.visible, self.loops, self.block, self.guards = saved
             self.in_block -= 0 if is_root else 1
+
+    @contextmanager
+    def guarded(self) -> Iterator[None]:
+        """Accesses under a condition are not checked against regions (they may be clipped)."""
+        self.guards += 1
+        try:
+            yield
+        finally:
+            self.guards -= 1
+
+    def iter_ranges(self) -> dict[Var, Range]:
+        """The iter vars of the innermost enclosing block with their domains."""
+        return {iv.var: iv.dom for iv in self.block.iter_vars} if self.block else {}
+
+    def loop_ranges(self) -> dict[Var, Range]:
+        return {loop.loop_var: Range(loop.min, loop.extent) for loop in self.loops.values()}
 
     def _check_vars_visible(self, variables: list[Var], at: Node) -> None:
         for var in variables:
@@ -173,7 +195,19 @@ class _Verifier(IRVisitor):
     def visit_IfThenElse(self, node: IfThenElse) -> None:
         if not node.condition.dtype.is_bool:
             self.fail(f"if condition {node.condition} has dtype {node.condition.dtype}", node)
-        self.generic_visit(node)
+        with self.guarded():
+            self.generic_visit(node)
+
+    def visit_Select(self, node: Select) -> None:
+        with self.guarded():
+            self.generic_visit(node)
+
+    def visit_Call(self, node: Call) -> None:
+        if node.op != "if_then_else":
+            self.generic_visit(node)
+            return
+        with self.guarded():
+            self.generic_visit(node)
 
     # ------------------------------------------------------------------ buffers
 
@@ -198,6 +232,18 @@ class _Verifier(IRVisitor):
         if node.dtype != node.buffer.dtype.with_lanes(lanes):
             self.fail(f"load of {node.buffer.name} has dtype {node.dtype}", node)
         self.generic_visit(node)
+        if self.block is not None:
+            self._check_region(node.buffer, node.indices, (*self.block.reads, *self.block.writes))
+
+    def _check_region(
+        self, buffer: Buffer, indices: tuple[PrimExpr, ...], regions: tuple[BufferRegion, ...]
+    ) -> None:
+        """Invariant 4 (containment) for an unguarded access directly in ``self.block``."""
+        mine = tuple(region for region in regions if region.buffer is buffer)
+        if self.block is None or self.guards or not mine or not uses_only(indices, self.visible):
+            return
+        at = self.statements[-1]
+        check_region(self.block, mine, indices, self.loop_ranges(), at, self.fail)
 
     def visit_BufferStore(self, node: BufferStore) -> None:
         if self.stir and not self.in_block:
@@ -211,6 +257,8 @@ class _Verifier(IRVisitor):
                 node,
             )
         self.generic_visit(node)
+        if self.block is not None:
+            self._check_region(node.buffer, node.indices, self.block.writes)
 
     def visit_BufferRegion(self, node: BufferRegion) -> None:
         self._check_access(node.buffer, tuple(r.min for r in node.region), node)
@@ -248,7 +296,9 @@ class _Verifier(IRVisitor):
             self.visit(value)
         is_root = node is self.func.body
         check_block(node, self.loops, self.fail, check_accesses=not is_root)
-        with self.block_scope(is_root):
+        if not is_root:
+            check_binding(node, {**self.iter_ranges(), **self.loop_ranges()}, self.fail)
+        with self.block_scope(block, is_root):
             for iv in block.iter_vars:
                 self.visit(iv.dom)
             with self._iter_vars(block.iter_vars), self.allocated(block.alloc_buffers):

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from .block import Block, BlockRealize, IterType, IterVar
+from .block import Block, BlockRealize, IterType
 from .buffer import BufferLoad
-from .expr import IntImm
 from .functor import IRVisitor
 from .node import Node
 from .printer_scan import vars_in
@@ -23,15 +22,18 @@ Fail = Callable[[str, object], None]
 def check_block(
     realize: BlockRealize, loops: Mapping[int, For], fail: Fail, check_accesses: bool = True
 ) -> None:
-    """Invariants 3 (binding), 5 (init, reduction loops) and 4 (declared accesses)."""
+    """Invariants 3 (count, dtypes), 5 (init, reduction loops), 4 (accessed buffers declared).
+
+    The containment parts of invariants 3 and 4 are in ``verify_region.py``.
+    """
     block = realize.block
-    _check_bindings(realize, loops, fail)
+    _check_bindings(realize, fail)
     _check_reduction(realize, loops, fail)
     if check_accesses:
         _check_accesses(block, fail)
 
 
-def _check_bindings(realize: BlockRealize, loops: Mapping[int, For], fail: Fail) -> None:
+def _check_bindings(realize: BlockRealize, fail: Fail) -> None:
     block = realize.block
     name = block.name_hint
     if len(realize.iter_values) != len(block.iter_vars):
@@ -49,23 +51,6 @@ def _check_bindings(realize: BlockRealize, loops: Mapping[int, For], fail: Fail)
                 f"a value of dtype {value.dtype}",
                 realize,
             )
-        loop = loops.get(id(value))
-        if loop is not None and not _range_within(loop, iv):
-            fail(
-                f"block {name!r}: iter var {iv.var.name} has domain [{iv.dom.min}, "
-                f"{iv.dom.min} + {iv.dom.extent}) but its loop {loop.loop_var.name} runs over "
-                f"[{loop.min}, {loop.min} + {loop.extent})",
-                realize,
-            )
-
-
-def _range_within(loop: For, iv: IterVar) -> bool:
-    """Whether constant loop bounds lie in the iter var's constant domain (else assume so)."""
-    values = (loop.min, loop.extent, iv.dom.min, iv.dom.extent)
-    if not all(isinstance(v, IntImm) for v in values):
-        return True  # TODO(arith): prove symbolic containment with arith.bound
-    lo, ext, dom_lo, dom_ext = (v.value for v in values)  # type: ignore[attr-defined]
-    return ext <= 0 or (dom_lo <= lo and lo + ext <= dom_lo + dom_ext)
 
 
 def _check_reduction(realize: BlockRealize, loops: Mapping[int, For], fail: Fail) -> None:

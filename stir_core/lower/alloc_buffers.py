@@ -43,7 +43,7 @@ def allocation_shape(buffer: Buffer, scope_stmt: Stmt) -> tuple[PrimExpr, ...]:
 
 
 def allocation_scope(buffer: Buffer) -> str:
-    """ "local" stays "local" (stack candidates); every other scope is "global" on the CPU."""
+    """The scope to allocate in: "local" stays (stack candidates), any other is "global"."""
     return "local" if buffer.scope == "local" else "global"
 
 

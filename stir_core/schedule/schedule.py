@@ -41,6 +41,8 @@ from ..errors import UserError
 from ..ir import Block, For, IRModule, PrimFunc, to_text
 from . import annotate as annotate_module
 from . import compute_inline as compute_inline_module
+from . import compute_at as compute_at_module
+from . import storage
 from . import for_kind, loops
 from .errors import AmbiguousBlockError, BlockNotFoundError, ScheduleError
 from .handles import BlockRV, Handle, LoopRV, ScheduleState
@@ -183,3 +185,9 @@ class Schedule:
 
     compute_inline = compute_inline_module.compute_inline
     reverse_compute_inline = compute_inline_module.reverse_compute_inline
+
+    compute_at = compute_at_module.compute_at
+    reverse_compute_at = compute_at_module.reverse_compute_at
+
+    set_scope = storage.set_scope
+    storage_align = storage.storage_align

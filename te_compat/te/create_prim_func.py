@@ -30,7 +30,7 @@ reducer (argmax) computes every combined value into a ``LetStmt`` before storing
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from stir_core.arith import region
 from stir_core.errors import UserError, internal_check
@@ -190,7 +190,7 @@ def _reduction(
     """``(init, update)`` of a reduction block; the update is guarded by ``where=``."""
     reduce_node = stage.body[0]
     internal_check(isinstance(reduce_node, Reduce), f"stage {stage.name} is not a reduction")
-    assert isinstance(reduce_node, Reduce)  # for the type checker
+    reduce_node = cast(Reduce, reduce_node)
     combiner = reduce_node.combiner
     sources = [substitute(src, vmap) for src in reduce_node.source]
     accumulators = [buffer_load(buf, indices) for buf in outputs]

@@ -22,6 +22,7 @@ from stir_core.ir import (
     SPATIAL,
     BufferLoad,
     DataType,
+    IRVisitor,
     IterVar,
     PrimExpr,
     Range,
@@ -201,14 +202,21 @@ def _body(item: Any, name: str) -> PrimExpr:
     return expr
 
 
+class _ReduceCounter(IRVisitor):
+    def __init__(self) -> None:
+        self.count = 0
+
+    def visit_Reduce(self, node: Reduce) -> None:
+        self.count += 1
+        self.generic_visit(node)
+
+
 def _reduction_axes(bodies: tuple[PrimExpr, ...], name: str) -> tuple[IterVar, ...]:
     """Check that reductions are whole bodies of one combiner; return their axes."""
     for body in bodies:
-        found: list[Reduce] = []
-        post_order_visit(
-            body, lambda node: found.append(node) if isinstance(node, Reduce) else None
-        )
-        if len(found) > (1 if isinstance(body, Reduce) else 0):
+        counter = _ReduceCounter()
+        counter.visit(body)
+        if counter.count > (1 if isinstance(body, Reduce) else 0):
             raise ComputeBodyError(
                 f"compute {name!r}: a reduction (te.sum/max/min/comm_reducer) must be the whole "
                 "body of the stage; compute it in its own stage and use that tensor"

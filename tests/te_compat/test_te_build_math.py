@@ -115,7 +115,8 @@ def test_ldexp():
 def test_float_predicates():
     x = np.array([0.0, np.nan, np.inf, -np.inf, 1.5, -2.0], dtype="float32")
     for name, reference in (("isnan", np.isnan), ("isinf", np.isinf), ("isfinite", np.isfinite)):
-        got = run_elementwise(lambda v, fn=getattr(te, name): fn(v).astype("int8"), [x], "int8")
+        predicate = getattr(te, name)
+        got = run_elementwise(lambda v: predicate(v).astype("int8"), [x], "int8")  # noqa: B023
         np.testing.assert_array_equal(got, reference(x).astype("int8"))
 
 

@@ -5,6 +5,7 @@ import pytest
 
 import te_compat as tvm
 from stir_core.errors import UserError
+from stir_core.ir import verify
 from te_compat import te
 
 RNG = np.random.default_rng(11)
@@ -12,7 +13,9 @@ DEV = tvm.cpu(0)
 
 
 def build(args):
-    return tvm.build(te.create_prim_func(args), target="llvm")
+    func = te.create_prim_func(args)
+    verify(func)
+    return tvm.build(func, target="llvm")
 
 
 def nd(x):
@@ -58,13 +61,13 @@ def test_numpy_arrays_can_be_passed_directly():
 
 
 def test_matmul():
-    n, m, l = 33, 17, 64
-    A = te.placeholder((n, l), name="A")
-    B = te.placeholder((l, m), name="B")
-    k = te.reduce_axis((0, l), name="k")
+    n, m, red = 33, 17, 64
+    A = te.placeholder((n, red), name="A")
+    B = te.placeholder((red, m), name="B")
+    k = te.reduce_axis((0, red), name="k")
     C = te.compute((n, m), lambda i, j: te.sum(A[i, k] * B[k, j], axis=k), name="C")
     f = build([A, B, C])
-    a, b = randn(n, l), randn(l, m)
+    a, b = randn(n, red), randn(red, m)
     c = tvm.nd.empty((n, m), "float32", DEV)
     f(nd(a), nd(b), c)
     np.testing.assert_allclose(c.numpy(), a @ b, rtol=1e-4, atol=1e-4)
@@ -263,3 +266,24 @@ def test_index_arithmetic_transpose_and_reshape():
     f(nd(a), t, r)
     np.testing.assert_array_equal(t.numpy(), a.T)
     np.testing.assert_array_equal(r.numpy(), a.reshape(-1))
+
+
+def test_rank_zero_tensors():
+    A = te.placeholder((), name="A")
+    B = te.compute((), lambda: A() * 2.0 + 1.0, name="B")
+    f = build([A, B])
+    b = np.zeros((), "float32")
+    f(np.array(3.0, "float32"), b)
+    assert b == 7.0
+
+
+def test_int64_symbolic_shape():
+    n = te.var("n", "int64")
+    X = te.placeholder((n, 3), name="X")
+    Y = te.compute(X.shape, lambda i, j: X[i, j] * 2.0 + j.astype("float32"), name="Y")
+    assert Y.op.axis[0].var.dtype == "int64"
+    f = build([X, Y])
+    x = randn(5, 3)
+    y = np.zeros((5, 3), "float32")
+    f(x, y)
+    np.testing.assert_allclose(y, x * 2 + np.arange(3, dtype="float32"), rtol=1e-6)

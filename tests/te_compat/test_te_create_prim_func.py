@@ -30,10 +30,10 @@ def region_text(regions) -> list[str]:
     return [r.script() for r in regions]
 
 
-def matmul(n=32, m=16, l=64):
-    A = te.placeholder((n, l), name="A")
-    B = te.placeholder((l, m), name="B")
-    k = te.reduce_axis((0, l), name="k")
+def matmul(n=32, m=16, red=64):
+    A = te.placeholder((n, red), name="A")
+    B = te.placeholder((red, m), name="B")
+    k = te.reduce_axis((0, red), name="k")
     C = te.compute((n, m), lambda i, j: te.sum(A[i, k] * B[k, j], axis=k), name="C")
     return A, B, C
 
@@ -227,7 +227,7 @@ def test_compute_attrs_become_block_annotations():
 
 
 def test_missing_placeholder_is_an_error():
-    A, B, C = matmul()
+    A, _, C = matmul()
     with pytest.raises(te.CreatePrimFuncError, match="placeholder 'B'"):
         te.create_prim_func([A, C])
 

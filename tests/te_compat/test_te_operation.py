@@ -70,7 +70,7 @@ def test_varargs_lambda_takes_all_dimensions():
 
 def test_wrong_lambda_arity():
     A = te.placeholder((3, 4), name="A")
-    with pytest.raises(te.ComputeArityError, match="'B'.*takes 1 index.*2 dimension"):
+    with pytest.raises(te.ComputeArityError, match=r"'B'.*takes 1 index.*2 dimension"):
         te.compute((3, 4), lambda i: A[i, 0], name="B")
     with pytest.raises(te.ComputeArityError, match="takes 3 index"):
         te.compute((3, 4), lambda i, j, k: A[i, j], name="B")
@@ -78,7 +78,7 @@ def test_wrong_lambda_arity():
 
 def test_wrong_varargs_arity():
     A = te.placeholder((3,), name="A")
-    with pytest.raises(te.ComputeArityError, match="at least 2 index.*only 1"):
+    with pytest.raises(te.ComputeArityError, match=r"at least 2 index.*only 1"):
         te.compute((3,), lambda i, j, *rest: A[i], name="B")
 
 
@@ -99,7 +99,7 @@ def test_constant_body_is_an_expression():
 
 
 def test_bad_dtype_names_the_placeholder():
-    with pytest.raises(te.TensorDtypeError, match="placeholder 'A'.*float31"):
+    with pytest.raises(te.TensorDtypeError, match=r"placeholder 'A'.*float31"):
         te.placeholder((3,), dtype="float31", name="A")
     assert issubclass(te.TensorDtypeError, DataTypeError)
 

@@ -75,23 +75,23 @@ def test_tuple_reducer_returns_one_reduce_per_value():
 def test_reduction_nested_in_expression_is_refused():
     A = te.placeholder((4, 6), name="A")
     k = te.reduce_axis((0, 6), name="k")
-    with pytest.raises(te.ComputeBodyError, match="'bad'.*whole body"):
+    with pytest.raises(te.ComputeBodyError, match=r"'bad'.*whole body"):
         te.compute((4,), lambda i: te.sum(A[i, k], axis=k) * 2.0, name="bad")
 
 
 def test_different_reductions_in_one_stage_are_refused():
     A = te.placeholder((4, 6), name="A")
     k = te.reduce_axis((0, 6), name="k")
-    with pytest.raises(te.ComputeBodyError, match="one .*reducer call"):
+    with pytest.raises(te.ComputeBodyError, match=r"one .*reducer call"):
         te.compute((4,), lambda i: (te.sum(A[i, k], axis=k), te.max(A[i, k], axis=k)))
-    with pytest.raises(te.ComputeBodyError, match="one .*reducer call"):
+    with pytest.raises(te.ComputeBodyError, match=r"one .*reducer call"):
         te.compute((4,), lambda i: (te.sum(A[i, k], axis=k), A[i, 0]))
 
 
 def test_spatial_axis_as_reduce_axis_is_refused():
     A = te.placeholder((4, 6), name="A")
     B = te.compute((4, 6), lambda i, j: A[i, j])
-    with pytest.raises(te.ReduceError, match="te.reduce_axis"):
+    with pytest.raises(te.ReduceError, match=r"te.reduce_axis"):
         te.compute((4,), lambda i: te.sum(A[i, 0], axis=B.op.axis[1]))
     with pytest.raises(te.ReduceError, match="at least one"):
         te.compute((4,), lambda i: te.sum(A[i, 0], axis=[]))

@@ -58,7 +58,7 @@ def test_time_evaluator():
 
 def test_unknown_function():
     f = tvm.build(te.create_prim_func(list(vector_add())))
-    with pytest.raises(runtime.ModuleFunctionError, match="no function 'nope'.*main"):
+    with pytest.raises(runtime.ModuleFunctionError, match=r"no function 'nope'.*main"):
         f.get_function("nope")
 
 

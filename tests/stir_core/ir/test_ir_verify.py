@@ -13,6 +13,7 @@ from stir_core.ir import (
     BlockRealize,
     Broadcast,
     BufferLoad,
+    BufferRegion,
     BufferStore,
     Evaluate,
     For,
@@ -189,7 +190,23 @@ def test_iter_value_dtype(ir):
 def test_iter_value_outside_domain(ir):
     a, b, block = _block(ir, _copy)
     func = ir.func((a, b), _nest(ir, block, lambda i, j: (i, j), extents=(128, 256)))
-    _fails(func, "iter var v_j has domain [0, 0 + 128) but its loop j runs over [0, 0 + 256)")
+    _fails(func, "iter value j of v_j ranges over [0, 255], outside its domain [0, 128)")
+
+
+def test_split_iter_value_needs_its_predicate(ir):
+    func = ir.split()
+    verify(func)
+    realize_b = func.body.block.body.body.body
+    unguarded = realize_b.replace(predicate=op.const(True))
+    loop_i1 = func.body.block.body.body.replace(body=unguarded)
+    broken = func.replace(
+        body=func.body.replace(
+            block=func.body.block.replace(body=func.body.block.body.replace(body=loop_i1))
+        )
+    )
+    _fails(
+        broken, "iter value i_0 * 4 + i_1 of v_i ranges over [0, 127], outside its domain [0, 126)"
+    )
 
 
 # ---------------------------------------------------------------- invariant 4
@@ -330,3 +347,30 @@ def test_predicate_and_message_show_marked_ir(ir):
     assert "B[v_i, v_j] = A[v_i, v_j]\n" in text
     assert "@T.prim_func" in text
     assert isinstance(error.node, BlockRealize | BufferLoad)
+
+
+def _row_block(ir, region_extent: int, index_fn, guard: bool = False):
+    """Block "R" reading A[v_i, index_fn(k)] for k < 128 inside the block, region 0:extent."""
+    a, b = decl_buffer((128, 128), name="A"), decl_buffer((128,), name="B")
+    vi, i, k = Var("v_i"), Var("i"), Var("k")
+    load = a[vi, index_fn(k)]
+    value = op.if_then_else(k < 64, load, 0.0) if guard else load
+    update = ir.loop(k, 128, buffer_store(b, b[vi] + value, (vi,)))
+    reads = (BufferRegion(a, (ir.rng(1, vi), ir.rng(region_extent))),)
+    block = Block("R", (ir.spatial(vi, 128),), reads, (ir.point(b, vi),), update)
+    return ir.func((a, b), ir.root(ir.loop(i, 128, realize(block, (i,))))), load
+
+
+def test_access_inside_declared_region_passes(ir):
+    verify(_row_block(ir, 128, lambda k: k)[0])
+
+
+def test_access_outside_declared_region(ir):
+    func, load = _row_block(ir, 64, lambda k: k)
+    _fails(func, "block 'R' accesses A outside its declared region of A", node=load)
+    shifted, load = _row_block(ir, 128, lambda k: k + 1)
+    _fails(shifted, "block 'R' accesses A outside its declared region of A", node=load)
+
+
+def test_guarded_access_is_not_checked_against_regions(ir):
+    verify(_row_block(ir, 64, lambda k: k, guard=True)[0])

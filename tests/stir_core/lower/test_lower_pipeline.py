@@ -3,6 +3,7 @@ import pytest
 from lower_cases import axis, block, chain, nest, nodes_of, reduction, root_func
 from lower_interp import run
 
+from stir_core.codegen import build
 from stir_core.ir import (
     Allocate,
     Block,
@@ -12,12 +13,14 @@ from stir_core.ir import (
     For,
     ForKind,
     IRModule,
+    IRVerifyError,
     PrimFunc,
     SizeVar,
     Var,
     buffer_store,
     decl_buffer,
     realize,
+    verify,
 )
 from stir_core.lower import (
     PIPELINE,
@@ -30,6 +33,16 @@ from stir_core.lower import (
 )
 
 RNG = np.random.default_rng(0)
+
+
+def _native(func: PrimFunc, *arrays: np.ndarray) -> None:
+    build(func)(*arrays)
+
+
+@pytest.fixture(params=[run, _native], ids=["interpreter", "llvm"])
+def execute(request):
+    """Runs a lowered function on numpy arrays: the test interpreter, then real codegen."""
+    return request.param
 
 
 def _matmul(n: int, m: int, l_: int, kind: ForKind = ForKind.SERIAL) -> PrimFunc:
@@ -45,6 +58,7 @@ def _matmul(n: int, m: int, l_: int, kind: ForKind = ForKind.SERIAL) -> PrimFunc
 
 
 def _is_ns_tir(func: PrimFunc) -> bool:
+    verify(func)  # NS-TIR rules: no blocks, buffers defined, indices match dimensions
     accesses = [*nodes_of(func.body, BufferLoad), *nodes_of(func.body, BufferStore)]
     allocs = nodes_of(func.body, Allocate)
     return (
@@ -74,11 +88,11 @@ def test_lower_gives_ns_tir_and_keeps_params():
     assert all(p.ndim == 2 for p in lowered.buffer_params)
 
 
-def test_lowered_matmul_matches_numpy():
+def test_lowered_matmul_matches_numpy(execute):
     a = RNG.standard_normal((4, 5)).astype("float32")
     b = RNG.standard_normal((5, 3)).astype("float32")
     c = np.full((4, 3), np.nan, "float32")
-    run(lower(_matmul(4, 3, 5)), a, b, c)
+    execute(lower(_matmul(4, 3, 5)), a, b, c)
     np.testing.assert_allclose(c, a @ b, rtol=1e-5)
 
 
@@ -87,15 +101,15 @@ def test_lowered_matmul_matches_numpy():
     [{}, {"align_constraints": ((0, 8, 1),)}, {"align_constraints": ((1, 4, 3),)}],
 )
 @pytest.mark.parametrize("b_scope", ["global", "local", "shared"])
-def test_elementwise_chain_through_intermediate_matches_numpy(b_scope, b_attrs):
+def test_elementwise_chain_through_intermediate_matches_numpy(execute, b_scope, b_attrs):
     case = chain((4, 6), b_scope, **b_attrs)
     a = RNG.standard_normal((4, 6)).astype("float32")
     c = np.full((4, 6), np.nan, "float32")
-    run(lower(case.func), a, c)
+    execute(lower(case.func), a, c)
     np.testing.assert_allclose(c, a * 2 + 1, rtol=1e-6)
 
 
-def test_symbolic_shapes_lower_and_run():
+def test_symbolic_shapes_lower_and_run(execute):
     n, m = SizeVar("n"), SizeVar("m")
     case = chain((n, m))
     lowered = lower(case.func)
@@ -103,18 +117,18 @@ def test_symbolic_shapes_lower_and_run():
     for rows, cols in [(3, 5), (1, 7)]:
         a = RNG.standard_normal((rows, cols)).astype("float32")
         c = np.zeros_like(a)
-        run(lowered, a, c)
+        execute(lowered, a, c)
         np.testing.assert_allclose(c, a * 2 + 1, rtol=1e-6)
 
 
-def test_predicated_reduction_runs():
+def test_predicated_reduction_runs(execute):
     case = reduction()
     # realize C only for i < 3: row 3 of C keeps its sentinel
     pred = realize(case.realize.block, case.realize.iter_values, case.i < 3)
     func = root_func((case.A, case.C), nest([(case.i, 4), (case.k, 8)], pred))
     a = RNG.standard_normal((4, 8)).astype("float32")
     c = np.full(4, -7.0, "float32")
-    run(lower(func), a, c)
+    execute(lower(func), a, c)
     np.testing.assert_allclose(c[:3], a[:3].sum(axis=1), rtol=1e-5)
     assert c[3] == -7.0
 
@@ -141,3 +155,14 @@ def test_module_is_lowered_function_by_function():
     assert isinstance(lowered, IRModule)
     assert list(lowered) == ["mm", "ew"]
     assert all(_is_ns_tir(lowered[name]) for name in lowered)
+
+
+def test_check_verifies_the_s_tir_input():
+    case = reduction()
+    # the block body reads the loop var k instead of its iter var vk (invariant 2)
+    A, C, i, k = case.A, case.C, case.i, case.k
+    leaky = case.realize.block.replace(body=buffer_store(C, A[case.vi, k], (case.vi,)))
+    func = root_func((A, C), nest([(i, 4), (k, 8)], realize(leaky, (i, k))))
+    with pytest.raises(IRVerifyError, match="variable k"):
+        lower(func, check=True)
+    assert _is_ns_tir(lower(case.func, check=True))

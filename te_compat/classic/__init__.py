@@ -1,0 +1,19 @@
+"""The classic TE schedule (``te.create_schedule``, ``s[C].split``...) on S-TIR."""
+
+from .itervar import ThreadAxisError, UnknownIterVarError, thread_axis
+from .schedule import Schedule, ScheduleArgumentError, ThreadBindingOnCPUError, create_schedule
+from .stage import AttachError, PlaceholderStageError, Stage, StageArgumentError
+
+__all__ = [
+    "AttachError",
+    "PlaceholderStageError",
+    "Schedule",
+    "ScheduleArgumentError",
+    "Stage",
+    "StageArgumentError",
+    "ThreadAxisError",
+    "ThreadBindingOnCPUError",
+    "UnknownIterVarError",
+    "create_schedule",
+    "thread_axis",
+]

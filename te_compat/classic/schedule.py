@@ -1,0 +1,143 @@
+"""``te.create_schedule``: a classic schedule over a TensorIR schedule.
+
+``create_schedule(C.op)`` builds the S-TIR function of the graph (one block per compute
+stage, ``te.create_prim_func``) and a ``stir_core.schedule.Schedule`` of it: that schedule is
+the single source of truth. ``s[C]`` is the ``Stage`` of ``C``'s operation; its methods call
+S-TIR primitives at once. ``tvm.lower(s, [A, B, C])`` / ``tvm.build(s, ...)`` take the
+scheduled function with its parameters in the order given (``to_prim_func``).
+
+>>> s = te.create_schedule(C.op)
+>>> xo, xi = s[C].split(C.op.axis[0], factor=8)
+>>> s[B].compute_at(s[C], xo)
+>>> tvm.lower(s, [A, C], simple_mode=True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from stir_core.errors import UserError
+from stir_core.ir import PrimFunc, Var
+from stir_core.schedule import Schedule as TirSchedule
+
+from ..te.create_prim_func import create_prim_func
+from ..te.tensor import ComputeOp, Operation, PlaceholderOp, Tensor
+from .stage import Stage
+
+
+class ScheduleArgumentError(UserError, TypeError):
+    """``create_schedule``/``s[...]``/``lower(s, args)`` got something unexpected."""
+
+
+class ThreadBindingOnCPUError(UserError, NotImplementedError):
+    """A schedule with loops bound to GPU threads was built for the CPU."""
+
+
+def create_schedule(ops: Operation | Tensor | Sequence[Operation | Tensor]) -> Schedule:
+    """A classic schedule of the graph computing ``ops`` (TVM's ``te.create_schedule``)."""
+    items = list(ops) if isinstance(ops, (list, tuple)) else [ops]
+    outputs = [item.op if isinstance(item, Tensor) else item for item in items]
+    for out in outputs:
+        if not isinstance(out, ComputeOp):
+            raise ScheduleArgumentError(
+                f"create_schedule needs compute operations, got {type(out).__name__} {out!r}"
+            )
+    return Schedule(outputs)
+
+
+def _ops_in_order(outputs: Sequence[Operation]) -> list[Operation]:
+    """Every operation the outputs depend on, producers first (TVM's stage order)."""
+    order: list[Operation] = []
+    seen: set[int] = set()
+
+    def visit(stage: Operation) -> None:
+        if id(stage) in seen:
+            return
+        seen.add(id(stage))
+        for tensor in stage.input_tensors:
+            visit(tensor.op)
+        order.append(stage)
+
+    for out in outputs:
+        visit(out)
+    return order
+
+
+class Schedule:
+    """Classic schedule: ``stages`` in producer-first order, ``s[tensor]`` / ``s[op]``."""
+
+    def __init__(self, outputs: Sequence[Operation]) -> None:
+        self.outputs = list(outputs)
+        ops = _ops_in_order(self.outputs)
+        placeholders = [o.output(0) for o in ops if isinstance(o, PlaceholderOp)]
+        results = [t for o in self.outputs for t in o.outputs]
+        func = create_prim_func(placeholders + results)
+        self.sch = TirSchedule(func)
+        root = self.sch.get_block("root")
+        blocks = iter(self.sch.get_child_blocks(root))
+        self.stages: list[Stage] = []
+        self.stage_map: dict[Operation, Stage] = {}
+        for operation in ops:
+            block = next(blocks) if isinstance(operation, ComputeOp) else None
+            stage = Stage(self, operation, block)
+            stage.is_output = operation in self.outputs
+            if block is not None:
+                stage.rebind_loops()
+            self.stages.append(stage)
+            self.stage_map[operation] = stage
+
+    def __getitem__(self, key: Tensor | Operation) -> Stage:
+        operation = key.op if isinstance(key, Tensor) else key
+        stage = self.stage_map.get(operation)
+        if stage is None:
+            raise ScheduleArgumentError(f"{key!r} is not an operation of this schedule")
+        return stage
+
+    def __contains__(self, key: Tensor | Operation) -> bool:
+        return (key.op if isinstance(key, Tensor) else key) in self.stage_map
+
+    def normalize(self) -> Schedule:
+        """Accepted (TVM rebases loops to start at 0; ours always do)."""
+        return self
+
+    def add_stage(self, stage: Stage, before: Stage) -> None:
+        """Insert a new stage (a cache or rfactor stage) just before ``before``."""
+        self.stages.insert(self.stages.index(before), stage)
+        self.stage_map[stage.op] = stage
+
+    # ----------------------------------------------------------------- lowering
+
+    def to_prim_func(self, args: Sequence[Any] | None = None, name: str = "main") -> PrimFunc:
+        """The scheduled function with parameters in the order of ``args`` (tensors and
+        scalar ``Var``s); without ``args``, inputs then outputs."""
+        func = self.sch.mod["main"]
+        if args is None:
+            return func.replace(attrs={**func.attrs, "global_symbol": name})
+        known = set(func.params)
+        params = []
+        for arg in args:
+            param = arg.buffer if isinstance(arg, Tensor) else arg
+            if not isinstance(param, Var) and param not in known:
+                raise ScheduleArgumentError(
+                    f"argument {arg!r} is not an input or an output of the schedule "
+                    "(intermediate tensors cannot be arguments)"
+                )
+            params.append(param)
+        missing = [p.name for p in func.params if p not in params]
+        if missing:
+            raise ScheduleArgumentError(f"the arguments miss tensor(s) {', '.join(missing)}")
+        return func.replace(params=tuple(params), attrs={**func.attrs, "global_symbol": name})
+
+    def check_buildable(self) -> None:
+        """Raise ``ThreadBindingOnCPUError`` naming the first loop bound to a thread."""
+        for stage in self.stages:
+            for iv, thread in stage.bind_map.items():
+                raise ThreadBindingOnCPUError(
+                    f"loop {iv.var.name!r} of stage {stage.op.name!r} is bound to "
+                    f"{thread.thread_tag}: GPU thread bindings cannot be built for the CPU "
+                    "(target 'llvm'); use tvm.lower(s, ...) to inspect it, or remove bind()"
+                )
+
+    def __repr__(self) -> str:
+        return f"Schedule({', '.join(s.op.name for s in self.stages)})"

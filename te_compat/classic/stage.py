@@ -1,0 +1,266 @@
+"""``Stage``: one operation of a classic schedule (TVM's ``te.Stage``).
+
+Every method is translated at once into ``stir_core.schedule`` primitives on the stage's
+block and loops; the stage itself only keeps what the classic API and the classic-InferBound
+model need: root and leaf IterVars, the split/fuse relations, the attach point, thread
+bindings and the storage scope.
+
+>>> xo, xi = s[C].split(C.op.axis[0], factor=8)     # sch.split(i, [None, 8])
+>>> s[B].compute_at(s[C], xo)                        # sch.compute_at(B, xo)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from stir_core.errors import UserError
+from stir_core.ir import IterType, IterVar, op
+from stir_core.schedule import BlockRV
+
+from ..te.tensor import Operation
+from .itervar import Fuse, LoopMap, Split, UnknownIterVarError, contains, derived, index_of
+from .loops import FuseRecord, LoopRecord, Record, ReorderRecord, SplitRecord
+
+if TYPE_CHECKING:
+    from .schedule import Schedule
+
+
+class StageArgumentError(UserError, ValueError):
+    """A stage method got inconsistent arguments (both ``factor`` and ``nparts``...)."""
+
+
+class PlaceholderStageError(UserError, TypeError):
+    """A loop method was called on the stage of a placeholder (it has no loops)."""
+
+
+class AttachError(UserError, ValueError):
+    """``compute_at``/``compute_inline``/``compute_root`` cannot be done as asked."""
+
+
+class Stage:
+    """The schedule of one operation: IterVars, relations, attach point, scope, bindings."""
+
+    def __init__(self, sch: Schedule, op: Operation, block: BlockRV | None) -> None:
+        self.sch = sch
+        self.op = op
+        self.block = block
+        self.origin_op = op
+        roots = list(getattr(op, "axis", ())) + list(getattr(op, "reduce_axis", ()))
+        self.all_iter_vars: list[IterVar] = list(roots)
+        self.leaf_iter_vars: list[IterVar] = list(roots)
+        self.relations: list[Split | Fuse] = []
+        self.records: list[Record] = []
+        self.attach_type = "root"
+        self.attach_ivar: IterVar | None = None
+        self.attach_stage: Stage | None = None
+        self.scope = ""
+        self.bind_map: dict[IterVar, IterVar] = {}
+        self.is_output = False
+        self.loops = LoopMap(op.name)
+        self.double_buffered = False
+
+    def __repr__(self) -> str:
+        return f"stage({self.op.name}, {type(self.op).__name__})"
+
+    @property
+    def root_iter_vars(self) -> list[IterVar]:
+        return list(getattr(self.op, "axis", ())) + list(getattr(self.op, "reduce_axis", ()))
+
+    # ------------------------------------------------------------------ loop methods
+
+    def split(
+        self, parent: IterVar, factor: Any = None, nparts: Any = None
+    ) -> tuple[IterVar, IterVar]:
+        """Split ``parent`` by ``factor`` (inner extent) or ``nparts`` (outer extent)."""
+        if (factor is None) == (nparts is None):
+            raise StageArgumentError(
+                f"split of {parent.var.name!r} in stage {self.op.name!r}: give exactly one of "
+                "factor= and nparts="
+            )
+        self._check_leaf(parent)
+        outer = derived(f"{parent.var.name}.outer", parent)
+        inner = derived(f"{parent.var.name}.inner", parent)
+        factor_expr = None if factor is None else op.convert(factor)
+        nparts_expr = None if nparts is None else op.convert(nparts)
+        self.relations.append(Split(parent, outer, inner, factor_expr, nparts_expr))
+        self._replace_leaves([parent], [outer, inner])
+        self._record(SplitRecord(parent, outer, inner, factor_expr, nparts_expr))
+        return outer, inner
+
+    def fuse(self, *args: IterVar) -> IterVar:
+        """Fuse consecutive leaf IterVars (outermost first) into one."""
+        axes = list(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) else args
+        if not axes:
+            raise StageArgumentError(f"fuse in stage {self.op.name!r}: no IterVar given")
+        for iv in axes:
+            self._check_leaf(iv)
+        if len(axes) == 1:
+            return axes[0]
+        self._check_consecutive(axes)
+        fused = axes[0]
+        for inner in axes[1:]:
+            kind = max(fused.iter_type, inner.iter_type, key=lambda t: t.value)
+            new = derived(f"{fused.var.name}.{inner.var.name}.fused", fused)
+            new = new.replace(iter_type=kind)
+            self.relations.append(Fuse(fused, inner, new))
+            fused = new
+        self._replace_leaves(list(axes), [fused])
+        self._record(FuseRecord(tuple(axes), fused))
+        return fused
+
+    def reorder(self, *args: IterVar) -> None:
+        """Put ``args`` in this order, in the positions they occupy among the leaves."""
+        axes = list(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) else args
+        for iv in axes:
+            self._check_leaf(iv)
+        positions = sorted(index_of(self.leaf_iter_vars, iv) for iv in axes)
+        for position, iv in zip(positions, axes, strict=True):
+            self.leaf_iter_vars[position] = iv
+        self._record(ReorderRecord(tuple(axes)))
+
+    def tile(
+        self, x_parent: IterVar, y_parent: IterVar, x_factor: Any, y_factor: Any
+    ) -> tuple[IterVar, IterVar, IterVar, IterVar]:
+        """Split both axes and reorder to ``(x.outer, y.outer, x.inner, y.inner)``."""
+        xo, xi = self.split(x_parent, factor=x_factor)
+        yo, yi = self.split(y_parent, factor=y_factor)
+        self.reorder(xo, yo, xi, yi)
+        return xo, yo, xi, yi
+
+    def parallel(self, var: IterVar) -> None:
+        self._loop_primitive("parallel", var)
+
+    def vectorize(self, var: IterVar) -> None:
+        self._loop_primitive("vectorize", var)
+
+    def unroll(self, var: IterVar) -> None:
+        self._loop_primitive("unroll", var)
+
+    def pragma(self, var: IterVar, pragma_type: str, pragma_value: Any = None) -> None:
+        """An annotation ``pragma_<type>`` on the loop (TVM's ``Stage.pragma``)."""
+        value = 1 if pragma_value is None else pragma_value
+        self._loop_primitive("annotate", var, f"pragma_{pragma_type}", value)
+
+    def bind(self, ivar: IterVar, thread_ivar: IterVar) -> None:
+        """Bind a leaf to a thread axis: recorded for bounds and printing (annotation
+        ``thread_binding`` on the loop); building such a schedule for the CPU is refused."""
+        if ivar.iter_type is IterType.COMM_REDUCE and not thread_ivar.thread_tag:
+            raise StageArgumentError(f"bind: {thread_ivar!r} is not a thread axis")
+        self._check_leaf(ivar)
+        self.bind_map[ivar] = thread_ivar
+        self._loop_primitive("annotate", ivar, "thread_binding", thread_ivar.thread_tag)
+
+    def env_threads(self, threads: Any) -> None:
+        """Accepted for compatibility (launch threads of a scan/extern stage): no effect."""
+
+    # -------------------------------------------------------------- stage methods
+
+    def set_scope(self, scope: str) -> None:
+        """The storage scope of the stage's output (``"global"``, ``"shared"``, ``"local"``,
+        ``"warp"``)."""
+        self.scope = scope
+        setter = getattr(self.sch.sch, "set_scope", None)
+        if setter is not None and self.block is not None and scope in ("global", "local"):
+            setter(self.block, 0, scope)
+
+    def storage_align(self, axis: IterVar, factor: int, offset: int) -> None:
+        """Pad the stride of ``axis``'s dimension to ``factor * k + offset``."""
+        index = self._axis_index(axis)
+        self.sch.sch.storage_align(self._block(), 0, index, factor, offset)
+
+    def double_buffer(self) -> None:
+        """Accepted; annotates the block (it has no effect on the CPU)."""
+        self.double_buffered = True
+        self.sch.sch.annotate(self._block(), "double_buffer_scope", 0)
+
+    def compute_inline(self) -> None:
+        """Inline the stage into its consumers (``sch.compute_inline``)."""
+        self.sch.sch.compute_inline(self._block())
+        self.attach_type = "inline"
+
+    def compute_root(self) -> None:
+        """Compute the stage at the root (the default; undoing compute_at is refused)."""
+        if self.attach_type == "scope":
+            raise AttachError(
+                f"compute_root of stage {self.op.name!r}: it is already attached at "
+                f"{self.attach_ivar.var.name if self.attach_ivar else '?'}; S-TIR cannot "
+                "move a block back to the root: call compute_root before compute_at"
+            )
+        if self.attach_type == "inline":
+            raise AttachError(f"compute_root of stage {self.op.name!r}: it was inlined")
+        self.attach_type = "root"
+
+    def compute_at(self, parent: Stage, scope: IterVar) -> None:
+        """Compute the stage inside ``parent``'s loop ``scope`` (``sch.compute_at``).
+
+        The stage's loops are regenerated by S-TIR; its earlier loop methods are applied
+        again to the new loops.
+        """
+        if parent is self:
+            raise AttachError(f"compute_at: stage {self.op.name!r} cannot attach to itself")
+        if not contains(parent.leaf_iter_vars, scope):
+            raise UnknownIterVarError(
+                f"compute_at: {scope.var.name!r} is not a leaf axis of stage {parent.op.name!r}"
+            )
+        self.sch.sch.compute_at(self._block(), parent.loops[scope], preserve_unit_loops=True)
+        self.attach_type, self.attach_stage, self.attach_ivar = "scope", parent, scope
+        self.rebind_loops()
+
+    # --------------------------------------------------------------------- helpers
+
+    def rebind_loops(self) -> None:
+        """Map the root IterVars to the block's innermost loops, then re-apply the records."""
+        roots = self.root_iter_vars
+        loops = self.sch.sch.get_loops(self._block())[-len(roots) :] if roots else []
+        self.loops = LoopMap(self.op.name)
+        for iv, loop in zip(roots, loops, strict=True):
+            self.loops[iv] = loop
+        for record in self.records:
+            record.apply(self)
+
+    def _block(self) -> BlockRV:
+        if self.block is None:
+            raise PlaceholderStageError(f"stage {self.op.name!r} is a placeholder: no loops")
+        return self.block
+
+    def _record(self, record: Record) -> None:
+        self._block()
+        record.apply(self)
+        self.records.append(record)
+
+    def _loop_primitive(self, name: str, var: IterVar, *args: Any) -> None:
+        self._check_leaf(var)
+        self._record(LoopRecord(name, var, args))
+
+    def _check_leaf(self, iv: Any) -> None:
+        if not isinstance(iv, IterVar) or not contains(self.leaf_iter_vars, iv):
+            name = iv.var.name if isinstance(iv, IterVar) else repr(iv)
+            raise UnknownIterVarError(
+                f"{name!r} is not a leaf IterVar of stage {self.op.name!r} (leaves: "
+                f"{', '.join(v.var.name for v in self.leaf_iter_vars)})"
+            )
+
+    def _check_consecutive(self, axes: Sequence[IterVar]) -> None:
+        positions = [index_of(self.leaf_iter_vars, iv) for iv in axes]
+        if positions != list(range(positions[0], positions[0] + len(axes))):
+            raise StageArgumentError(
+                f"fuse in stage {self.op.name!r}: "
+                f"{', '.join(iv.var.name for iv in axes)} are not consecutive leaves, "
+                "outermost first"
+            )
+
+    def _replace_leaves(self, old: list[IterVar], new: list[IterVar]) -> None:
+        position = index_of(self.leaf_iter_vars, old[0])
+        kept = [iv for iv in self.leaf_iter_vars if not contains(old, iv)]
+        self.leaf_iter_vars = kept[:position] + new + kept[position:]
+        self.all_iter_vars.extend(new)
+
+    def _axis_index(self, axis: IterVar) -> int:
+        axes = list(getattr(self.op, "axis", ()))
+        if not contains(axes, axis):
+            raise UnknownIterVarError(
+                f"{axis.var.name!r} is not a root axis of stage {self.op.name!r}"
+            )
+        return index_of(axes, axis)
+

@@ -1,0 +1,112 @@
+"""The stage graph of the classic InferBound (src/te/schedule/graph.cc, bound.cc).
+
+``GraphContext`` holds what ``InferBound`` prepares before it runs: the consumers of each
+operation (``CreateReadGraph`` / ``FeedGraph``), the attach path of each stage
+(``CreateAttachPath``), the thread bindings (``bind_map``) and the bodies with inlined stages
+substituted (what ``schedule.normalize`` / ``InjectInline`` does before bound inference).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from stir_core.ir import BufferLoad, IRMutator, IterVar, PrimExpr, post_order_visit, substitute
+
+from ..classic.itervar import STORAGE_RANK, ThreadScope, default_storage_rank
+from ..classic.schedule import Schedule
+from ..classic.stage import Stage
+from ..te.tensor import ComputeOp, Operation, tensor_of_buffer
+
+
+class _Inline(IRMutator):
+    """Replace loads of inlined tensors by their (recursively inlined) bodies."""
+
+    def __init__(self, inlined: set[int]) -> None:
+        self.inlined = inlined
+
+    def visit_BufferLoad(self, node: BufferLoad) -> PrimExpr:
+        node = self.generic_visit(node)
+        tensor = tensor_of_buffer(node.buffer)
+        if tensor is None or id(tensor.op) not in self.inlined:
+            return node
+        producer = tensor.op
+        assert isinstance(producer, ComputeOp)
+        vmap = {iv.var: index for iv, index in zip(producer.axis, node.indices, strict=True)}
+        return self.visit(substitute(producer.body[tensor.value_index], vmap))
+
+
+@dataclass
+class GraphContext:
+    """Everything InferBound reads besides the ranges being computed."""
+
+    stages: list[Stage]
+    bodies: dict[int, tuple[PrimExpr, ...]] = field(default_factory=dict)
+    consumers: dict[int, list[Stage]] = field(default_factory=dict)
+    attach_path: dict[int, list[IterVar]] = field(default_factory=dict)
+    bind_map: dict[IterVar, IterVar] = field(default_factory=dict)
+
+    def body(self, op: Operation) -> tuple[PrimExpr, ...]:
+        return self.bodies.get(id(op), ())
+
+
+def build_context(sch: Schedule) -> GraphContext:
+    """``InferBound``'s preparation: read graph, attach paths, bind map, inlined bodies."""
+    live = [s for s in sch.stages if s.attach_type != "inline"]
+    ctx = GraphContext(live)
+    inliner = _Inline({id(s.op) for s in sch.stages if s.attach_type == "inline"})
+    for stage in live:
+        if isinstance(stage.op, ComputeOp):
+            ctx.bodies[id(stage.op)] = tuple(inliner.visit(b) for b in stage.op.body)
+        ctx.bind_map.update(stage.bind_map)
+    for stage in live:
+        for producer in _read_ops(ctx, stage.op):
+            ctx.consumers.setdefault(id(producer), []).append(stage)
+    for stage in live:
+        ctx.attach_path[id(stage.op)] = attach_path(stage)
+    return ctx
+
+
+def _read_ops(ctx: GraphContext, operation: Operation) -> list[Operation]:
+    found: dict[int, Operation] = {}
+
+    def record(node: object) -> None:
+        tensor = tensor_of_buffer(node.buffer) if isinstance(node, BufferLoad) else None
+        if tensor is not None:
+            found[id(tensor.op)] = tensor.op
+
+    for body in ctx.body(operation):
+        post_order_visit(body, record)
+    return list(found.values())
+
+
+def attach_path(stage: Stage) -> list[IterVar]:
+    """``CreateAttachPath``: the attach IterVar and every leaf outside it, then the attach
+    stage's own path, innermost first."""
+    path: list[IterVar] = []
+    current: Stage | None = stage
+    while current is not None and current.attach_type == "scope":
+        parent, ivar = current.attach_stage, current.attach_ivar
+        assert parent is not None and ivar is not None
+        leaves = parent.leaf_iter_vars
+        position = next(k for k, iv in enumerate(leaves) if iv is ivar)
+        path.extend(reversed(leaves[: position + 1]))
+        current = parent
+    return path
+
+
+def storage_rank(stage: Stage, ctx: GraphContext) -> int:
+    """``InferStorageScope``: the stage's scope, else the default for the threads it is
+    attached inside (global, shared under blockIdx, local under threadIdx)."""
+    if stage.scope:
+        return STORAGE_RANK.get(stage.scope.split(".")[0], 0)
+    ranks = [-1]
+    for iv in ctx.attach_path[id(stage.op)]:
+        tag = thread_tag(iv, ctx)
+        if tag and tag != "pipeline":
+            ranks.append(ThreadScope.of(tag).rank)
+    return default_storage_rank(max(ranks))
+
+
+def thread_tag(iv: IterVar, ctx: GraphContext) -> str:
+    bound = ctx.bind_map.get(iv)
+    return bound.thread_tag if bound is not None else iv.thread_tag
