@@ -10,4 +10,5 @@ from stir_core.ir import IRModule
 from . import arith, ir, runtime, te, tir, topi
 from . import runtime as nd
 from .driver import build, lower
+from .inferbound.model import classic_infer_bound
 from .runtime import Device, cpu, device

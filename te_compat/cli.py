@@ -2,6 +2,8 @@
 
 ``te-compat demo`` builds the built-in example operators (elementwise, matmul, conv2d with
 padding, softmax) from TE code, checks each against numpy and prints a table of timings.
+``te-compat bounds FILE.py [--json]`` runs a classic schedule script and compares the classic
+InferBound with the exact bounds (see ``bounds_cli.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from . import driver, te
+from .bounds_cli import add_bounds_command
 from .examples import Example, all_examples
 
 
@@ -96,10 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     demo_parser = commands.add_parser("demo", help="build, check and time the built-in examples")
     demo_parser.add_argument("--repeat", type=int, default=5, help="timed runs per kernel")
+    demo_parser.set_defaults(func=lambda args: demo(args.repeat))
+    add_bounds_command(commands)
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        return demo(args.repeat)
-    return 2  # pragma: no cover - argparse rejects unknown commands
+    return int(args.func(args))
 
 
 if __name__ == "__main__":

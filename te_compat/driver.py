@@ -16,6 +16,7 @@ import stir_core.lower as stir_lower
 from stir_core.errors import UserError
 from stir_core.ir import IRModule, PrimFunc
 
+from .classic.schedule import Schedule as ClassicSchedule
 from .runtime import Module
 
 
@@ -39,6 +40,8 @@ def lower(
     simple_mode: bool = False,
 ) -> IRModule:
     """The module with every function of ``inp`` lowered to NS-TIR (no blocks)."""
+    if isinstance(inp, ClassicSchedule):
+        inp = inp.to_prim_func(args, name)
     mod = _as_module(inp, name)
     return IRModule({key: stir_lower.lower(func) for key, func in mod.items()})
 
@@ -57,6 +60,9 @@ def build(
     The module's entry is the ``main`` function, or the only one.
     """
     target_name = _check_target(target)
+    if isinstance(inputs, ClassicSchedule):
+        inputs.check_buildable()
+        inputs = inputs.to_prim_func(args, name)
     mod = _as_module(inputs, name)
     kernels = {key: stir_codegen.build(func, target=target_name) for key, func in mod.items()}
     sources = {key: _kernel_source(kernel) for key, kernel in kernels.items()}

@@ -291,6 +291,8 @@ def var_terms(lin: Lin, ctx: Ctx) -> list[tuple[Any, Lin]] | None:
         if len(bounded) != 1 or not isinstance(bounded[0], Var):
             return None
         var_key = expr_key(bounded[0])
+        if var_key not in ctx.ranges:  # a free variable (prove mode): no range to use
+            return None
         if ctx.deps.get(var_key, frozenset({var_key})) != {var_key}:
             return None
         rest = [p for p in parts if p is not bounded[0]]

@@ -33,11 +33,10 @@ def alloc_buffers(func: PrimFunc) -> PrimFunc:
 
 
 def allocation_shape(buffer: Buffer, scope_stmt: Stmt) -> tuple[PrimExpr, ...]:
-    """The shape to allocate for ``buffer``, allocated around ``scope_stmt``.
+    """The shape to allocate for ``buffer``, allocated around ``scope_stmt``: its own shape.
 
-    For now the buffer's full shape. Buffer compaction through ``stir_core.arith.region``
-    replaces this: the hull of the accesses in ``scope_stmt``, with the accesses shifted by
-    the hull's minimum.
+    ``compact_buffers`` (earlier in the pipeline) has already shrunk it to the hull of the
+    accesses in ``scope_stmt``, with the accesses shifted by the hull's minimum.
     """
     return buffer.shape
 

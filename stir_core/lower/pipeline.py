@@ -10,9 +10,11 @@ from collections.abc import Callable
 
 from ..ir import IRModule, PrimFunc, verify
 from .alloc_buffers import alloc_buffers
+from .compact_buffers import compact_buffers
 from .convert_blocks import convert_blocks
 from .flatten_buffer import flatten_buffer
 from .lower_init import lower_init
+from .plan_buffers import plan_buffers
 from .simplify import simplify
 
 Pass = Callable[[PrimFunc], PrimFunc]
@@ -20,6 +22,10 @@ Pass = Callable[[PrimFunc], PrimFunc]
 PIPELINE: list[tuple[str, Pass]] = [
     # reduction init -> `if <first reduction step>: init` before the update
     ("lower_init", lower_init),
+    # intermediate buffers allocated at the block/loop where all their accesses meet
+    ("plan_buffers", plan_buffers),
+    # allocations shrunk to the exact hull of their accesses, indices shifted by its min
+    ("compact_buffers", compact_buffers),
     # block alloc_buffers -> Allocate statements around the owning block
     ("alloc_buffers", alloc_buffers),
     # blocks removed: iter vars bound to iter values, predicates -> IfThenElse

@@ -1,6 +1,16 @@
 """TensorIR schedule: every primitive rewrites S-TIR into S-TIR (TVM's ``tir.Schedule``)."""
 
 from .annotate import AnnotationNotFoundError, InvalidAnnotationError
+from .blockize import BlockizeError, TensorIntrin, TensorIntrinError, TensorizeMismatchError
+from .cache import CacheInPlaceError, CachePlacementError, NotAConsumerError
+from .compute_at import (
+    IncompleteReductionError,
+    InsertionPositionError,
+    LoopPositionError,
+    NoConsumerUnderLoopError,
+    NotCompleteBlockError,
+    OutputBlockComputeAtError,
+)
 from .compute_inline import (
     ConsumerLoadPatternError,
     NonSingleProducerError,
@@ -23,6 +33,7 @@ from .errors import (
 )
 from .for_kind import LoopCarriedDependenceError, ReductionLoopError
 from .handles import BlockRV, Handle, LoopRV, ScheduleState
+from .layout import BufferNotFoundError, IndexMap, IndexMapError, PadValueError
 from .loops import (
     BlockBetweenLoopsError,
     DuplicateLoopError,
@@ -36,7 +47,22 @@ from .loops import (
     WrongFactorProductError,
 )
 from .primitive import Primitive, primitive
+from .reduction import (
+    FactorAxisOutOfRangeError,
+    LoopHeightError,
+    NotReductionBlockError,
+    NotReductionLoopError,
+    NotSingleChildBlockError,
+    ReducerPatternError,
+)
+from .regions import AccessPatternError, RegionNotCoveredError
 from .schedule import Schedule, ScheduleInputError
+from .storage import (
+    BufferIndexOutOfRangeError,
+    InvalidStorageScopeError,
+    ParamBufferError,
+    StorageAlignArgumentError,
+)
 from .trace import Instruction, Trace, TraceNotPrintableError, replay
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -25,7 +25,10 @@ from ..ir import (
     decl_buffer,
 )
 from ..ir import op as ops
-from .compute_at import (
+from .errors import ScheduleError
+from .handles import BlockRV, ScheduleState
+from .primitive import primitive
+from .regions import (
     body_children,
     child_position,
     insert_child,
@@ -33,9 +36,6 @@ from .compute_at import (
     loop_ranges,
     required_region,
 )
-from .errors import ScheduleError
-from .handles import BlockRV, ScheduleState
-from .primitive import primitive
 from .storage import allocate_in, block_buffer, check_scope, replace_buffers
 from .tree import TreeIndex
 
@@ -108,36 +108,34 @@ def _stage(
 ) -> Stmt:
     """The copy block under loops over the region ``realizes`` access below ``parent``."""
     region = required_region(index, realizes, buffer, store, parent)
-    needed = {
-        iv.var: rng for iv, rng in zip(copy.iter_vars, region.ranges, strict=True)
-    }
+    needed = {iv.var: rng for iv, rng in zip(copy.iter_vars, region.ranges, strict=True)}
     outer = loop_ranges([*index.loops_above(parent), parent]) if isinstance(parent, For) else {}
     return iterate(copy, needed, outer, keep_unit=True).nest(copy)
 
 
-def _install(
-    state: ScheduleState,
-    func_name: str,
-    scope: Block,
-    parent: Block | For,
-    position: int,
-    stage: Stmt,
-    cache: Buffer,
-) -> None:
-    """Insert ``stage`` under ``parent`` and allocate ``cache`` in ``scope`` (both may have
-    been rebuilt by earlier replacements: followed through a temporary handle)."""
-    scope_rv = state.block_rv(scope, func_name)
-    parent_rv = state.block_rv(parent, func_name) if isinstance(parent, Block) else None
-    if parent_rv is not None:
-        current: Block | For = state.get_block(parent_rv)
-    else:
-        current = state.index(func_name).loops[parent.loop_var]  # type: ignore[union-attr]
-    new_parent = insert_child(current, position, stage)
-    reuse = {current: new_parent} if isinstance(current, Block) else {}
-    state.replace(current, new_parent, reuse)  # type: ignore[arg-type]
-    allocate_in(state, state.get_block(scope_rv), cache)
-    for handle in (scope_rv, parent_rv):
-        state.blocks.pop(handle, None)  # type: ignore[arg-type]
+class _Site:
+    """Where a stage goes, followed across replacements: the scope block and the parent
+    (a block through a temporary handle, a loop through its variable)."""
+
+    def __init__(self, state: ScheduleState, func_name: str, scope: Block, parent: Block | For):
+        self.state, self.func_name = state, func_name
+        self.scope_rv = state.block_rv(scope, func_name)
+        self.parent_rv = state.block_rv(parent, func_name) if isinstance(parent, Block) else None
+        self.loop_var = parent.loop_var if isinstance(parent, For) else None
+
+    def install(self, position: int, stage: Stmt, cache: Buffer) -> None:
+        """Insert ``stage`` under the parent and allocate ``cache`` in the scope."""
+        state = self.state
+        if self.parent_rv is not None:
+            current: Block | For = state.get_block(self.parent_rv)
+        else:
+            current = state.index(self.func_name).loops[self.loop_var]  # type: ignore[index]
+        new_parent = insert_child(current, position, stage)
+        reuse = {current: new_parent} if isinstance(current, Block) else {}
+        state.replace(current, new_parent, reuse)  # type: ignore[arg-type]
+        allocate_in(state, state.get_block(self.scope_rv), cache)
+        for handle in (self.scope_rv, self.parent_rv):
+            state.blocks.pop(handle, None)  # type: ignore[arg-type]
 
 
 def _readers(
@@ -204,10 +202,11 @@ def cache_read(
     copy = _copy_block(cache.name, buffer, cache)
     stage = _stage(index, parent, copy, buffer, [index.realize[b] for b in readers], False)
     # Step 3. Replace the readers, insert the stage, allocate the cache.
+    site = _Site(state, block.func_name, scope, parent)
     for reader in readers:
         new_reader = replace_buffers(reader, {buffer: cache})
         state.replace(reader, new_reader, {reader: new_reader})
-    _install(state, block.func_name, scope, parent, position, stage, cache)
+    site.install(position, stage, cache)
     return state.block_rv(copy, block.func_name)
 
 
@@ -244,6 +243,7 @@ def cache_write(
     stage = _stage(index, parent, copy, buffer, [index.realize[node]], True)
     new_writer = replace_buffers(node, {buffer: cache})
     # Step 3. Replace the writer, insert the stage, allocate the cache.
+    site = _Site(state, block.func_name, scope, parent)
     state.replace(node, new_writer, {node: new_writer})
-    _install(state, block.func_name, scope, parent, position, stage, cache)
+    site.install(position, stage, cache)
     return state.block_rv(copy, block.func_name)

@@ -40,10 +40,11 @@ from __future__ import annotations
 from ..errors import UserError
 from ..ir import Block, For, IRModule, PrimFunc, to_text
 from . import annotate as annotate_module
-from . import compute_inline as compute_inline_module
+from . import blockize as blockize_module
+from . import cache as cache_module
 from . import compute_at as compute_at_module
-from . import storage
-from . import for_kind, loops
+from . import compute_inline as compute_inline_module
+from . import for_kind, layout, loops, reduction, storage
 from .errors import AmbiguousBlockError, BlockNotFoundError, ScheduleError
 from .handles import BlockRV, Handle, LoopRV, ScheduleState
 from .primitive import primitive
@@ -188,6 +189,17 @@ class Schedule:
 
     compute_at = compute_at_module.compute_at
     reverse_compute_at = compute_at_module.reverse_compute_at
+
+    cache_read = cache_module.cache_read
+    cache_write = cache_module.cache_write
+
+    decompose_reduction = reduction.decompose_reduction
+    rfactor = reduction.rfactor
+
+    transform_layout = layout.transform_layout
+
+    blockize = blockize_module.blockize
+    tensorize = blockize_module.tensorize
 
     set_scope = storage.set_scope
     storage_align = storage.storage_align

@@ -112,10 +112,17 @@ def owner_of(index: TreeIndex, buffer: Buffer, at: Node) -> Block:
     )
 
 
-def rewrite_buffer(state: ScheduleState, func_name: str, old: Buffer, new: Buffer) -> None:
-    """Replace ``old`` by ``new`` in the whole function, following every block handle."""
+def rewrite_buffer(
+    state: ScheduleState,
+    func_name: str,
+    old: Buffer,
+    new: Buffer,
+    replacer: BufferReplacer | None = None,
+) -> None:
+    """Replace ``old`` by ``new`` in the whole function (with ``replacer`` when given, for
+    accesses that change too), following every block handle."""
     func = state.mod[func_name]
-    new_func = replace_buffers(func, {old: new})
+    new_func = (replacer or BufferReplacer({old: new})).visit(func)
     reuse = _block_map(state.index(func_name), new_func)
     state.set_func(func_name, new_func, reuse)
 

@@ -1,7 +1,13 @@
 """The classic TE schedule (``te.create_schedule``, ``s[C].split``...) on S-TIR."""
 
 from .itervar import ThreadAxisError, UnknownIterVarError, thread_axis
-from .schedule import Schedule, ScheduleArgumentError, ThreadBindingOnCPUError, create_schedule
+from .schedule import (
+    Schedule,
+    ScheduleArgumentError,
+    ThreadBindingOnCPUError,
+    UnloweredScheduleError,
+    create_schedule,
+)
 from .stage import AttachError, PlaceholderStageError, Stage, StageArgumentError
 
 __all__ = [
@@ -14,6 +20,7 @@ __all__ = [
     "ThreadAxisError",
     "ThreadBindingOnCPUError",
     "UnknownIterVarError",
+    "UnloweredScheduleError",
     "create_schedule",
     "thread_axis",
 ]

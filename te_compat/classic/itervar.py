@@ -73,9 +73,7 @@ def copy_axis(iv: IterVar, suffix: str) -> IterVar:
     return IterVar(Var(f"{iv.var.name}{suffix}", iv.var.dtype), iv.dom, iv.iter_type)
 
 
-def thread_axis(
-    dom: object = None, tag: str = "", name: str = "", span: object = None
-) -> IterVar:
+def thread_axis(dom: object = None, tag: str = "", name: str = "", span: object = None) -> IterVar:
     """TVM's ``te.thread_axis``: ``te.thread_axis("threadIdx.x")`` (or ``(dom, tag)``)."""
     if isinstance(dom, str) and not tag:
         dom, tag = None, dom

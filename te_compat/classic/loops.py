@@ -68,4 +68,3 @@ class LoopRecord:
 
 
 Record = SplitRecord | FuseRecord | ReorderRecord | LoopRecord
-

@@ -23,11 +23,16 @@ from stir_core.schedule import Schedule as TirSchedule
 
 from ..te.create_prim_func import create_prim_func
 from ..te.tensor import ComputeOp, Operation, PlaceholderOp, Tensor
+from . import cache
 from .stage import Stage
 
 
 class ScheduleArgumentError(UserError, TypeError):
     """``create_schedule``/``s[...]``/``lower(s, args)`` got something unexpected."""
+
+
+class UnloweredScheduleError(UserError, ValueError):
+    """A stage method was accepted for bounds comparison but S-TIR could not apply it."""
 
 
 class ThreadBindingOnCPUError(UserError, NotImplementedError):
@@ -64,11 +69,18 @@ def _ops_in_order(outputs: Sequence[Operation]) -> list[Operation]:
     return order
 
 
+#: every classic schedule created, in order (read by the ``bounds`` command)
+CREATED: list[Schedule] = []
+
+
 class Schedule:
     """Classic schedule: ``stages`` in producer-first order, ``s[tensor]`` / ``s[op]``."""
 
     def __init__(self, outputs: Sequence[Operation]) -> None:
+        CREATED.append(self)
         self.outputs = list(outputs)
+        #: stage methods S-TIR refused (the schedule can be compared but not lowered)
+        self.failures: list[str] = []
         ops = _ops_in_order(self.outputs)
         placeholders = [o.output(0) for o in ops if isinstance(o, PlaceholderOp)]
         results = [t for o in self.outputs for t in o.outputs]
@@ -106,11 +118,23 @@ class Schedule:
         self.stages.insert(self.stages.index(before), stage)
         self.stage_map[stage.op] = stage
 
+    def cache_read(self, tensor: Tensor, scope: str, readers: Any) -> Tensor:
+        """TVM's ``s.cache_read(tensor, scope, readers)``; returns the cache tensor."""
+        return cache.cache_read(self, tensor, scope, readers)
+
+    def cache_write(self, tensor: Tensor | Sequence[Tensor], scope: str) -> Tensor:
+        """TVM's ``s.cache_write(tensor, scope)``; returns the cache tensor."""
+        return cache.cache_write(self, tensor, scope)
+
     # ----------------------------------------------------------------- lowering
 
     def to_prim_func(self, args: Sequence[Any] | None = None, name: str = "main") -> PrimFunc:
         """The scheduled function with parameters in the order of ``args`` (tensors and
         scalar ``Var``s); without ``args``, inputs then outputs."""
+        if self.failures:
+            raise UnloweredScheduleError(
+                "the schedule cannot be lowered: S-TIR refused " + "; ".join(self.failures)
+            )
         func = self.sch.mod["main"]
         if args is None:
             return func.replace(attrs={**func.attrs, "global_symbol": name})

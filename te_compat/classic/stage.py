@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from stir_core.errors import UserError
-from stir_core.ir import IterType, IterVar, op
-from stir_core.schedule import BlockRV
+from stir_core.ir import IterType, IterVar, PrimExpr, op
+from stir_core.schedule import BlockRV, ScheduleError
 
 from ..te.tensor import Operation
 from .itervar import Fuse, LoopMap, Split, UnknownIterVarError, contains, derived, index_of
@@ -45,8 +45,11 @@ class Stage:
         self.sch = sch
         self.op = op
         self.block = block
-        self.origin_op = op
-        roots = list(getattr(op, "axis", ())) + list(getattr(op, "reduce_axis", ()))
+        #: the stage's axes and body: the op's, until cache_write/rfactor rewrite the stage
+        self.axis: tuple[IterVar, ...] = tuple(getattr(op, "axis", ()))
+        self.reduce_axis: tuple[IterVar, ...] = tuple(getattr(op, "reduce_axis", ()))
+        self.body: tuple[PrimExpr, ...] = tuple(getattr(op, "body", ()))
+        roots = list(self.axis) + list(self.reduce_axis)
         self.all_iter_vars: list[IterVar] = list(roots)
         self.leaf_iter_vars: list[IterVar] = list(roots)
         self.relations: list[Split | Fuse] = []
@@ -59,13 +62,15 @@ class Stage:
         self.is_output = False
         self.loops = LoopMap(op.name)
         self.double_buffered = False
+        #: false when S-TIR could not follow an attach (the stage keeps its old loops)
+        self.in_stir = True
 
     def __repr__(self) -> str:
         return f"stage({self.op.name}, {type(self.op).__name__})"
 
     @property
     def root_iter_vars(self) -> list[IterVar]:
-        return list(getattr(self.op, "axis", ())) + list(getattr(self.op, "reduce_axis", ()))
+        return list(self.axis) + list(self.reduce_axis)
 
     # ------------------------------------------------------------------ loop methods
 
@@ -184,7 +189,7 @@ class Stage:
         if self.attach_type == "scope":
             raise AttachError(
                 f"compute_root of stage {self.op.name!r}: it is already attached at "
-                f"{self.attach_ivar.var.name if self.attach_ivar else '?'}; S-TIR cannot "
+                f"{'?' if self.attach_ivar is None else self.attach_ivar.var.name}; S-TIR cannot "
                 "move a block back to the root: call compute_root before compute_at"
             )
         if self.attach_type == "inline":
@@ -203,8 +208,14 @@ class Stage:
             raise UnknownIterVarError(
                 f"compute_at: {scope.var.name!r} is not a leaf axis of stage {parent.op.name!r}"
             )
-        self.sch.sch.compute_at(self._block(), parent.loops[scope], preserve_unit_loops=True)
         self.attach_type, self.attach_stage, self.attach_ivar = "scope", parent, scope
+        try:
+            self.sch.sch.compute_at(self._block(), parent.loops[scope], preserve_unit_loops=True)
+        except ScheduleError as err:
+            # Kept for the bounds comparison; lower/build report it (Schedule.to_prim_func).
+            self.sch.failures.append(f"compute_at of stage {self.op.name!r}: {err}")
+            self.in_stir = False
+            return
         self.rebind_loops()
 
     # --------------------------------------------------------------------- helpers
@@ -257,10 +268,9 @@ class Stage:
         self.all_iter_vars.extend(new)
 
     def _axis_index(self, axis: IterVar) -> int:
-        axes = list(getattr(self.op, "axis", ()))
+        axes = list(self.axis)
         if not contains(axes, axis):
             raise UnknownIterVarError(
                 f"{axis.var.name!r} is not a root axis of stage {self.op.name!r}"
             )
         return index_of(axes, axis)
-

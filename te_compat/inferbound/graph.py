@@ -21,7 +21,7 @@ from ..te.tensor import ComputeOp, Operation, tensor_of_buffer
 class _Inline(IRMutator):
     """Replace loads of inlined tensors by their (recursively inlined) bodies."""
 
-    def __init__(self, inlined: set[int]) -> None:
+    def __init__(self, inlined: dict[int, Stage]) -> None:
         self.inlined = inlined
 
     def visit_BufferLoad(self, node: BufferLoad) -> PrimExpr:
@@ -29,10 +29,9 @@ class _Inline(IRMutator):
         tensor = tensor_of_buffer(node.buffer)
         if tensor is None or id(tensor.op) not in self.inlined:
             return node
-        producer = tensor.op
-        assert isinstance(producer, ComputeOp)
-        vmap = {iv.var: index for iv, index in zip(producer.axis, node.indices, strict=True)}
-        return self.visit(substitute(producer.body[tensor.value_index], vmap))
+        stage = self.inlined[id(tensor.op)]
+        vmap = {iv.var: index for iv, index in zip(stage.axis, node.indices, strict=True)}
+        return self.visit(substitute(stage.body[tensor.value_index], vmap))
 
 
 @dataclass
@@ -53,10 +52,10 @@ def build_context(sch: Schedule) -> GraphContext:
     """``InferBound``'s preparation: read graph, attach paths, bind map, inlined bodies."""
     live = [s for s in sch.stages if s.attach_type != "inline"]
     ctx = GraphContext(live)
-    inliner = _Inline({id(s.op) for s in sch.stages if s.attach_type == "inline"})
+    inliner = _Inline({id(s.op): s for s in sch.stages if s.attach_type == "inline"})
     for stage in live:
         if isinstance(stage.op, ComputeOp):
-            ctx.bodies[id(stage.op)] = tuple(inliner.visit(b) for b in stage.op.body)
+            ctx.bodies[id(stage.op)] = tuple(inliner.visit(b) for b in stage.body)
         ctx.bind_map.update(stage.bind_map)
     for stage in live:
         for producer in _read_ops(ctx, stage.op):

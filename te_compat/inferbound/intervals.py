@@ -69,7 +69,7 @@ class Interval:
             return default
         if self.is_point:
             return Range(self.min, op.const(1, self.min.dtype))
-        return Range(self.min, op.add(op.sub(self.max, self.min), 1))
+        return Range(self.min, _fold(op.add(op.sub(self.max, self.min), 1)))
 
 
 EVERYTHING = Interval(None, None)
@@ -87,8 +87,19 @@ def union(sets: list[Interval]) -> Interval:
 
 
 def _fold(expr: PrimExpr) -> PrimExpr:
-    """Fold constants only (TVM's interval code simplifies with its rewriter)."""
-    return arith.simplify(expr)
+    """TVM's interval code simplifies each bound with its rewriter (``analyzer->Simplify``)."""
+    try:
+        return arith.simplify(expr)
+    except Exception:
+        return expr
+
+
+def prove(condition: PrimExpr, domain: object = None) -> bool:
+    """``arith.can_prove``, false when the analysis cannot decide (or fails on the input)."""
+    try:
+        return arith.can_prove(condition, domain)
+    except Exception:
+        return False
 
 
 def _const(expr: PrimExpr) -> int | None:
@@ -101,8 +112,11 @@ def _nonneg(expr: PrimExpr) -> bool:
     return value is not None and value >= 0
 
 
-def _opt(fn: Callable[[PrimExpr, PrimExpr], PrimExpr], a: PrimExpr | None, b: PrimExpr | None):
-    return None if a is None or b is None else fn(a, b)
+def _opt(
+    fn: Callable[[PrimExpr, PrimExpr], PrimExpr], a: PrimExpr | None, b: PrimExpr | None
+) -> PrimExpr | None:
+    """``fn(a, b)`` simplified as TVM's interval combiners do; ``None`` (infinite) stays."""
+    return None if a is None or b is None else _fold(fn(a, b))
 
 
 def _add(a: Interval, b: Interval) -> Interval:
@@ -146,7 +160,7 @@ def _floormod(a: Interval, b: Interval) -> Interval:
         return EVERYTHING
     if a.bounded:
         qmin, qmax = _fold(op.floordiv(a.min, b.min)), _fold(op.floordiv(a.max, b.min))
-        if arith.can_prove(op.equal(qmin, qmax)):
+        if prove(op.equal(qmin, qmax)):
             return Interval(op.sub(a.min, op.mul(qmin, b.min)), op.sub(a.max, op.mul(qmax, b.min)))
     return Interval(op.const(0, b.min.dtype), op.const(divisor - 1, b.min.dtype))
 

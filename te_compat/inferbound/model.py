@@ -39,7 +39,7 @@ from ..classic.schedule import Schedule
 from ..classic.stage import Stage
 from ..te.tensor import ComputeOp, tensor_of_buffer
 from .graph import GraphContext, build_context, storage_rank, thread_tag
-from .intervals import Interval, eval_set, union
+from .intervals import Interval, eval_set, prove, union
 from .propagate import RangeMap, SetMap, pass_down_domain, pass_up_domain
 
 TensorDom = dict[int, list[list[Interval]]]
@@ -52,8 +52,12 @@ def classic_infer_bound(sch: Schedule) -> dict[IterVar, Range]:
     for stage in reversed(ctx.stages):
         infer_root_bound(stage, ctx, rmap)
         pass_down_domain(stage, rmap, ctx)
-    domain = {iv.var: rng for stage in ctx.stages for iv in stage.root_iter_vars
-              if (rng := rmap.get(iv)) is not None}
+    domain = {
+        iv.var: rng
+        for stage in ctx.stages
+        for iv in stage.root_iter_vars
+        if (rng := rmap.get(iv)) is not None
+    }
     return {iv: _simplified(rng, domain) for iv, rng in rmap.items()}
 
 
@@ -109,7 +113,7 @@ def _consumer_domain(
             up_state[iv] = Interval.point(vrange.min)
         elif not need_relax(iv, found, ctx, rank):
             bound = ctx.bind_map.get(iv)
-            up_state[iv] = Interval.point((bound or iv).var)
+            up_state[iv] = Interval.point((iv if bound is None else bound).var)
         else:
             up_state[iv] = Interval.from_range(vrange)
     relax: dict = {}
@@ -155,19 +159,15 @@ def _clamped(interval: Interval, extent: object) -> Interval:
     low, high = op.const(0, "int32"), op.sub(extent, 1)
     if not interval.bounded:
         return Interval(low, high)
-    if arith.can_prove(op.greater_equal(low, interval.min)) and arith.can_prove(
-        op.less_equal(high, interval.max)
-    ):
+    if prove(op.greater_equal(low, interval.min)) and prove(op.less_equal(high, interval.max)):
         return Interval(low, high)
     return interval
 
 
 def _gather_bound(stage: Stage, tmap: TensorDom, rmap: RangeMap) -> None:
     """``ComputeOpNode::GatherBound``: the hull of every request, per axis."""
-    compute = stage.op
-    assert isinstance(compute, ComputeOp)
-    for dim, iv in enumerate(compute.axis):
+    for dim, iv in enumerate(stage.axis):
         requests = [req for dims in tmap.values() for req in dims[dim]]
         rmap[iv] = union(requests).cover_range(iv.dom)
-    for iv in compute.reduce_axis:
+    for iv in stage.reduce_axis:
         rmap[iv] = iv.dom

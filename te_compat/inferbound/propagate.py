@@ -1,8 +1,8 @@
 """Up and down propagation through split and fuse (src/te/schedule/message_passing.cc).
 
-``pass_down_domain`` (``PassDownDomain``) gives every leaf a range from its root's range:
-a split by ``factor`` gets ``outer = ceil(extent / factor)`` and ``inner =
-min(extent, factor)`` (TVM 0.19 tightens the inner loop unless a thread is bound below), so
+``pass_down_domain`` (``PassDownDomain``) gives every leaf a range from its root's
+range: a split by ``factor`` gets ``outer = ceil(extent / factor)`` and ``inner = factor``, or
+``extent`` when provably smaller (TVM 0.19 tightens it unless a thread is bound below), so
 a non-divisible split *rounds up*: ``outer * inner`` may exceed the parent's extent. A fuse
 gets ``outer * inner``. Thread axes take the range of the leaf they are bound to.
 
@@ -20,7 +20,7 @@ from stir_core.ir import IntImm, IterVar, PrimExpr, Range, op
 from ..classic.itervar import Fuse, Split
 from ..classic.stage import Stage
 from .graph import GraphContext
-from .intervals import Interval, eval_set
+from .intervals import Interval, eval_set, prove
 
 RangeMap = dict[IterVar, Range]
 SetMap = dict[IterVar, Interval]
@@ -50,7 +50,7 @@ def _split_part(stage: Stage, iv: IterVar, extent: PrimExpr, part: PrimExpr, ctx
     """``resolve_min_extent_for_split``: ``min(extent, part)`` unless a thread is bound."""
     if _bound_below(stage, iv, ctx) or _is_zero(extent):
         return part
-    return arith.simplify(op.minimum(extent, part))
+    return arith.simplify(extent if prove(op.less(extent, part)) else part)
 
 
 def pass_down_domain(stage: Stage, rmap: RangeMap, ctx: GraphContext) -> None:
@@ -87,7 +87,7 @@ def pass_up_domain(stage: Stage, rmap: RangeMap, state: SetMap) -> None:
 
 def _matches(interval: Interval, rng: Range) -> bool:
     """``IntSet::MatchRange``: the set is exactly the range."""
-    if not interval.bounded or interval.is_point and not _is_one(rng.extent):
+    if not interval.bounded or (interval.is_point and not _is_one(rng.extent)):
         return False
     full = Interval.from_range(rng)
     return _is_zero(op.sub(interval.min, full.min)) and _is_zero(op.sub(interval.max, full.max))
@@ -135,4 +135,7 @@ def _up_fuse(rel: Fuse, rmap: RangeMap, fused: Interval) -> tuple[Interval, Inte
 
 
 def _ceil_div(a: PrimExpr, b: PrimExpr) -> PrimExpr:
+    """``PassDownDomain``'s ``ceil_div``: exact when ``b`` provably divides ``a``."""
+    if prove(op.equal(op.floormod(a, b), 0)):
+        return arith.simplify(op.floordiv(a, b))
     return arith.simplify(op.floordiv(op.add(a, op.sub(b, 1)), b))

@@ -1,5 +1,8 @@
 """``tvm.te``: tensor expressions (placeholder, compute, reductions) building S-TIR."""
 
+# classic schedules (issue 5): te.create_schedule, te.thread_axis, te.schedule.InferBound
+from ..classic import Schedule, Stage, create_schedule, thread_axis
+from ..classic import te_schedule as schedule
 from ..tir import (
     abs,
     acos,

@@ -66,3 +66,11 @@ def test_bind_errors() -> None:
         ana.bind(op.const(1), tvm_ir.Range(0, 4))
     with pytest.raises(tvm_arith.AnalyzerBindError, match="Range or IntervalSet"):
         ana.int_set(i, {i: (0, 4)})
+
+
+def test_can_prove_on_free_variables_answers_instead_of_failing() -> None:
+    """A free (unbound) variable has no range: residues of it are simply not provable."""
+    m = Var("m")
+    analyzer = tvm_arith.Analyzer()
+    assert not analyzer.can_prove(op.floormod(m, 8) == 0)
+    assert analyzer.can_prove(op.floormod(m * 8, 8) == 0)
