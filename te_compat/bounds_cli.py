@@ -13,22 +13,21 @@ import runpy
 import sys
 from typing import Any
 
-from .classic import schedule as classic_schedule
+from .classic.schedule import record_schedules
 from .inferbound.compare import BoundsReport, compare_bounds
 
 
 def collect_reports(path: str) -> tuple[list[BoundsReport], str | None]:
     """Run the script at ``path``; the reports of the schedules it created, and the error
     that stopped it (if any)."""
-    start = len(classic_schedule.CREATED)
     error = None
-    try:
-        runpy.run_path(path, run_name="__main__")
-    except SystemExit:
-        pass
-    except Exception as err:
-        error = f"{type(err).__name__}: {err}"
-    created = classic_schedule.CREATED[start:]
+    with record_schedules() as created:
+        try:
+            runpy.run_path(path, run_name="__main__")
+        except SystemExit:
+            pass
+        except Exception as err:
+            error = f"{type(err).__name__}: {err}"
     return [compare_bounds(s) for s in created], error
 
 

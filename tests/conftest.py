@@ -6,15 +6,12 @@ longer fuzzing runs (tests marked ``slow`` scale with it).
 
 from __future__ import annotations
 
-import os
-
+from fuzz_budget import FUZZ_EXAMPLES, examples
 from hypothesis import HealthCheck, settings
-
-FUZZ_EXAMPLES = int(os.environ.get("STIR_FUZZ_EXAMPLES", "0"))
 
 settings.register_profile(
     "bounded",
-    max_examples=FUZZ_EXAMPLES or 60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     derandomize=not FUZZ_EXAMPLES,

@@ -232,7 +232,7 @@ def blockize(state: ScheduleState, loop: LoopRV) -> BlockRV:
                 B[vi] = A[vi] * 2.0                          T.reads(A[vi_o * 16 : vi_o * 16 + 16])
                                                              for i1 in range(16):
                                                                  with T.block("B"):
-                                                                     vi = T.axis.spatial(128, vi_o * 16 + i1)
+                                                                     vi = T.axis.S(128, vi_o*16+i1)
                                                                      B[vi] = A[vi] * 2.0
 
     Raises BlockizeError.
@@ -368,7 +368,7 @@ def tensorize(state: ScheduleState, block_or_loop: BlockRV | LoopRV, intrin_name
                 with T.block("C"): ...                       vi_o, vj_o, vk_o = T.axis.remap(...)
                                                              for i, k in T.grid(4, 4):    # impl
                                                                  for j in T.vectorized(4):
-                                                                     C[vi_o * 4 + i, vj_o * 4 + j] = ...
+                                                                     C[vi_o*4 + i, vj_o*4 + j] = ...
 
     Raises TensorIntrinError, TensorizeMismatchError, BlockizeError.
     """

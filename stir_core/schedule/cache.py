@@ -171,7 +171,7 @@ def cache_read(
 
     Before, and after ``sch.cache_read(sch.get_block("B"), 0, "shared")``::
 
-        for i, j in T.grid(128, 128):                A_shared = T.alloc_buffer((128, 128), scope="shared")
+        for i, j in T.grid(128, 128):                A_shared = T.alloc_buffer((128, 128), "shared")
             with T.block("B"):                       for ax0, ax1 in T.grid(128, 128):
                 vi, vj = T.axis.remap("SS", [i, j])      with T.block("A_shared"):
                 B[vi, vj] = A[vi, vj] * 2.0                  v0, v1 = T.axis.remap("SS", [ax0, ax1])
@@ -218,7 +218,7 @@ def cache_write(
 
     Before, and after ``sch.cache_write(sch.get_block("B"), 0, "local")``::
 
-        for i, j in T.grid(128, 128):                B_local = T.alloc_buffer((128, 128), scope="local")
+        for i, j in T.grid(128, 128):                B_local = T.alloc_buffer((128, 128), "local")
             with T.block("B"):                       for i, j in T.grid(128, 128):
                 vi, vj = T.axis.remap("SS", [i, j])      with T.block("B"):
                 B[vi, vj] = A[vi, vj] * 2.0                  ...B_local[vi, vj] = A[vi, vj] * 2.0

@@ -172,7 +172,7 @@ def compute_at(
         for i, j in T.grid(128, 128):                for i0 in range(32):
             with T.block("B"):                           for ax0, ax1 in T.grid(4, 128):
                 vi, vj = T.axis.remap("SS", [i, j])          with T.block("B"):
-                B[vi, vj] = A[vi, vj] * 2.0                      vi = T.axis.spatial(128, i0 * 4 + ax0)
+                B[vi, vj] = A[vi, vj] * 2.0                      vi = T.axis.S(128, i0*4 + ax0)
         for i0, i1, j in T.grid(32, 4, 128):                     vj = T.axis.spatial(128, ax1)
             with T.block("C"):                                   B[vi, vj] = A[vi, vj] * 2.0
                 ...C[vi, vj] = B[vi, vj] + 1.0           for i1, j in T.grid(4, 128):
@@ -235,7 +235,7 @@ def reverse_compute_at(
         for i, j in T.grid(128, 128):                        with T.block("B"): ...
             with T.block("C"):                           for ax0, ax1 in T.grid(4, 128):
                 vi, vj = T.axis.remap("SS", [i, j])          with T.block("C"):
-                C[vi, vj] = B[vi, vj] + 1.0                      vi = T.axis.spatial(128, i0 * 4 + ax0)
+                C[vi, vj] = B[vi, vj] + 1.0                      vi = T.axis.S(128, i0*4 + ax0)
                                                                  vj = T.axis.spatial(128, ax1)
                                                                  C[vi, vj] = B[vi, vj] + 1.0
 

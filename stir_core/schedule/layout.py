@@ -172,7 +172,8 @@ def transform_layout(
     """Store ``buffer`` (``("read" | "write", index)`` of ``block``, or its name) in the
     layout ``index_map``: element ``B[i, j]`` moves to ``B[index_map(i, j)]``.
 
-    Before, and after ``sch.transform_layout(blk, ("write", 0), lambda i, j: (i // 16, j, i % 16))``::
+    Before, and after
+    ``sch.transform_layout(blk, ("write", 0), lambda i, j: (i // 16, j, i % 16))``::
 
         B = T.alloc_buffer((64, 64))                 B = T.alloc_buffer((4, 64, 16))
         ...B[vi, vj] = A[vi, vj] * 2.0               ...B[vi // 16, vj, vi % 16] = A[vi, vj] * 2.0

@@ -358,7 +358,7 @@ def rfactor(state: ScheduleState, loop: LoopRV, factor_axis: int) -> BlockRV:
                 vk = T.axis.reduce(128, k0 * 32 + k1)        vk0 = T.axis.reduce(4, k0)
                 with T.init():                               with T.init():
                     B[vi] = T.float32(0.0)                       B_rf[vk1, vi] = T.float32(0.0)
-                B[vi] = B[vi] + A[vi, vk]                    B_rf[vk1, vi] = B_rf[vk1, vi] + A[vi, vk0 * 32 + vk1]
+                B[vi] = B[vi] + A[vi, vk]                    B_rf[vk1, vi] += A[vi, vk0*32 + vk1]
                                                      for i, k1 in T.grid(128, 32):
                                                          with T.block("B"):
                                                              vk1, vi = T.axis.remap("RS", [k1, i])

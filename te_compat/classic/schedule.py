@@ -14,7 +14,8 @@ scheduled function with its parameters in the order given (``to_prim_func``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from stir_core.errors import UserError
@@ -69,15 +70,31 @@ def _ops_in_order(outputs: Sequence[Operation]) -> list[Operation]:
     return order
 
 
-#: every classic schedule created, in order (read by the ``bounds`` command)
-CREATED: list[Schedule] = []
+#: lists collecting the schedules created while ``record_schedules`` is active
+_RECORDERS: list[list[Schedule]] = []
+
+
+@contextmanager
+def record_schedules() -> Iterator[list[Schedule]]:
+    """Collect every classic schedule created inside the ``with`` block (for ``bounds``).
+
+    >>> with record_schedules() as created:
+    ...     runpy.run_path("my_schedule.py")
+    """
+    created: list[Schedule] = []
+    _RECORDERS.append(created)
+    try:
+        yield created
+    finally:
+        _RECORDERS.remove(created)
 
 
 class Schedule:
     """Classic schedule: ``stages`` in producer-first order, ``s[tensor]`` / ``s[op]``."""
 
     def __init__(self, outputs: Sequence[Operation]) -> None:
-        CREATED.append(self)
+        for recorder in _RECORDERS:
+            recorder.append(self)
         self.outputs = list(outputs)
         #: stage methods S-TIR refused (the schedule can be compared but not lowered)
         self.failures: list[str] = []

@@ -100,7 +100,7 @@ def _smaller(a: int | None, b: int | None) -> bool:
 
 
 def _num(value: int | None) -> str:
-    return "?" if value is None else str(value)
+    return "-" if value is None else str(value)  # outputs and placeholders allocate nothing
 
 
 def _max_value(expr: PrimExpr, domain: dict[Var, Range]) -> int | None:

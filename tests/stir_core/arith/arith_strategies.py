@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from arith_testlib import rng
+from fuzz_budget import examples
 from hypothesis import strategies as st
 
 from stir_core.arith import Domain
@@ -13,8 +13,8 @@ from stir_core.ir import PrimExpr, Var, op
 
 VARS = (Var("i"), Var("j"), Var("k"))
 #: examples per property test: small by default, STIR_FUZZ_EXAMPLES for long runs
-EXAMPLES = int(os.environ.get("STIR_FUZZ_EXAMPLES") or 0) or 40
-SLOW_EXAMPLES = int(os.environ.get("STIR_FUZZ_EXAMPLES") or 0) or 300
+EXAMPLES = examples(40)
+SLOW_EXAMPLES = examples(300)
 CLASSES = ("affine", "divmod", "minmax", "select", "random")
 
 

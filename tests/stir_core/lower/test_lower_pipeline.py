@@ -25,10 +25,12 @@ from stir_core.ir import (
 from stir_core.lower import (
     PIPELINE,
     alloc_buffers,
+    compact_buffers,
     convert_blocks,
     flatten_buffer,
     lower,
     lower_init,
+    plan_buffers,
     simplify,
 )
 
@@ -70,9 +72,19 @@ def _is_ns_tir(func: PrimFunc) -> bool:
 
 def test_pipeline_lists_the_passes_in_order():
     names = [name for name, _ in PIPELINE]
-    assert names == ["lower_init", "alloc_buffers", "convert_blocks", "flatten_buffer", "simplify"]
+    assert names == [
+        "lower_init",
+        "plan_buffers",
+        "compact_buffers",
+        "alloc_buffers",
+        "convert_blocks",
+        "flatten_buffer",
+        "simplify",
+    ]
     assert [fn for _, fn in PIPELINE] == [
         lower_init,
+        plan_buffers,
+        compact_buffers,
         alloc_buffers,
         convert_blocks,
         flatten_buffer,
