@@ -19,7 +19,7 @@ polynomial inequalities left over.
 from .affine import Lin, linearize, render
 from .bound import ArithTypeError, Bound, bound, can_prove, clear_caches, const_int_bound
 from .domain import ArithError, Domain, DomainError, as_domain
-from .region import Access, Region, RegionError, region
+from .region import Access, Region, RegionError, is_unbounded, region
 from .simplify import simplify
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "clear_caches",
     "const_int_bound",
     "linearize",
+    "is_unbounded",
     "region",
     "render",
     "simplify",

@@ -47,6 +47,20 @@ class Region:
     def all_exact(self) -> bool:
         return all(self.exact)
 
+    def clamp(self, limits: Sequence[Range]) -> Region:
+        """Unbounded dimensions (no bound was found) replaced by ``limits``, typically the
+        buffer's full extent ``[0, shape)``; bounded dimensions are kept as they are.
+
+        >>> region([[A_idx[i]]], dom).clamp([Range(0, 16)])   # gather: the whole buffer
+        """
+        if len(limits) != len(self.ranges):
+            raise RegionError(f"clamp needs {len(self.ranges)} limits, got {len(limits)}")
+        ranges = tuple(
+            limit if is_unbounded(rng) else rng
+            for rng, limit in zip(self.ranges, limits, strict=True)
+        )
+        return Region(ranges, self.exact)
+
     def __repr__(self) -> str:
         parts = ", ".join(f"[{r.min}, +{r.extent})" for r in self.ranges)
         return f"Region({parts}, exact={self.exact})"
@@ -111,6 +125,17 @@ def _hull(
 
 
 def _whole(dtype: Any) -> Range:
-    """An unbounded dimension: callers clamp it to the buffer's shape."""
+    """An unbounded dimension (see ``is_unbounded``; ``Region.clamp`` replaces it)."""
     low = op.const(dtype.min_value(), dtype)
     return Range(low, op.const(dtype.max_value(), dtype))
+
+
+def is_unbounded(rng: Range) -> bool:
+    """Whether ``rng`` is the placeholder ``region`` gives a dimension it could not bound:
+    its min and extent are the dtype's limits, so ``min + extent`` is meaningless."""
+    return _is_dtype_limit(rng.min) or _is_dtype_limit(rng.extent)
+
+
+def _is_dtype_limit(expr: PrimExpr) -> bool:
+    dtype = expr.dtype
+    return isinstance(expr, IntImm) and expr.value in (dtype.min_value(), dtype.max_value())

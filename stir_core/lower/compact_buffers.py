@@ -40,7 +40,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ..arith import Access, Domain, Region, bound, can_prove, region, simplify
+from ..arith import Access, Domain, Region, bound, can_prove, is_unbounded, region, simplify
 from ..ir import (
     Block,
     BlockRealize,
@@ -102,7 +102,7 @@ def _narrow(
     rng: Range, dim: PrimExpr, outer: Domain, scope_vars: set[Var]
 ) -> tuple[PrimExpr, PrimExpr] | None:
     """``(min, extent)`` of one dimension, or ``None`` to keep ``[0, dim)``."""
-    if _is_unbounded(rng):
+    if is_unbounded(rng):
         return None
     low, high = rng.min, add(rng.min, rng.extent)
     if not can_prove(low >= 0, outer):
@@ -121,10 +121,6 @@ def _narrow(
     if can_prove(extent >= dim, outer):
         return None
     return low, extent
-
-
-def _is_unbounded(rng: Range) -> bool:
-    return _is_dtype_limit(rng.min) or _is_dtype_limit(rng.extent)
 
 
 def _is_dtype_limit(expr: PrimExpr) -> bool:

@@ -178,7 +178,8 @@ def _relaxed(regions: tuple[BufferRegion, ...], vmap: dict, inner: dict) -> tupl
     result = []
     for region in regions:
         moved = substitute(region, vmap)
-        ranges = arith_region(corner_accesses([moved], moved.buffer), Domain(inner)).ranges
+        hull = arith_region(corner_accesses([moved], moved.buffer), Domain(inner))
+        ranges = hull.clamp(BufferRegion.full(region.buffer).region).ranges
         result.append(BufferRegion(region.buffer, ranges))
     return tuple(result)
 

@@ -187,7 +187,7 @@ def required_region(
             indices = tuple(substitute(i, vmap) for i in access.indices)
             accesses.append(Access(indices, condition))
     internal_check(bool(accesses), f"no access of {buffer.name} found")
-    return arith_region(accesses, Domain(ranges))
+    return arith_region(accesses, Domain(ranges)).clamp(BufferRegion.full(buffer).region)
 
 
 def domain_region(blocks: Sequence[Block], buffer: Buffer, store: bool) -> Region:
@@ -200,7 +200,7 @@ def domain_region(blocks: Sequence[Block], buffer: Buffer, store: bool) -> Regio
         accesses.extend(found)
         ranges.update(inner)
         ranges.update({iv.var: iv.dom for iv in block.iter_vars})
-    return arith_region(accesses, Domain(ranges))
+    return arith_region(accesses, Domain(ranges)).clamp(BufferRegion.full(buffer).region)
 
 
 def point_dims(block: Block, region: BufferRegion) -> list[tuple[Var, PrimExpr]]:

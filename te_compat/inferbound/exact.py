@@ -63,7 +63,7 @@ def _root_ranges(sch: Schedule, stage: Stage, loops: dict[IterVar, For]) -> dict
     result: dict[IterVar, Range] = {}
     for iv, block_iv, value in zip(roots, block.iter_vars, realize.iter_values, strict=False):
         try:
-            found = arith.region([[value]], domain).ranges[0]
+            found = arith.region([[value]], domain).clamp([block_iv.dom]).ranges[0]
         except arith.ArithError:
             found = block_iv.dom
         result[iv] = found

@@ -237,6 +237,6 @@ def _read_regions(stmts: list[Stmt], skip: set[Buffer]) -> tuple[BufferRegion, .
     for stmt in stmts:
         collector.visit(stmt)
     return tuple(
-        BufferRegion(buf, tuple(region(accesses, {}).ranges))
+        BufferRegion(buf, region(accesses, {}).clamp(BufferRegion.full(buf).region).ranges)
         for buf, accesses in collector.accesses.items()
     )

@@ -287,3 +287,22 @@ def test_int64_symbolic_shape():
     y = np.zeros((5, 3), "float32")
     f(x, y)
     np.testing.assert_allclose(y, x * 2 + np.arange(3, dtype="float32"), rtol=1e-6)
+
+
+def test_gather_reads_the_whole_indexed_tensor():
+    """``A[idx[i]]``: per block instance the read is the point ``A[idx[v_i]]`` (as TVM);
+    relaxed over loops it is unbounded, and clamps to all of A (see Region.clamp)."""
+    a = te.placeholder((16,), name="A")
+    idx = te.placeholder((4,), name="idx", dtype="int32")
+    out = te.compute((4,), lambda i: a[idx[i]] * 2.0, name="out")
+    func = te.create_prim_func([a, idx, out])
+    verify(func)
+    assert "T.reads(A[idx[v_i]], idx[v_i])" in func.script()
+    sch = tvm.tir.Schedule(func)
+    sch.cache_read(sch.get_block("out"), 0, "local")
+    assert "for ax0 in range(16):" in sch.mod["main"].script()  # the copy covers all of A
+    f = tvm.build(sch.mod)
+    a_np, idx_np = randn(16), np.array([3, 0, 15, 7], dtype="int32")
+    out_nd = tvm.nd.empty((4,), "float32")
+    f(nd(a_np), nd(idx_np), out_nd)
+    np.testing.assert_allclose(out_nd.numpy(), a_np[idx_np] * 2.0)

@@ -102,3 +102,16 @@ def test_simplify_preserves_values(kind: str, data: st.DataObject) -> None:
     simple = simplify(expr, domain)
     for point in points(domain):
         assert evaluate(simple, point) == evaluate(expr, point), (expr, simple, point)
+
+
+def test_unbounded_region_dimension_is_clamped_to_the_given_limits() -> None:
+    """A data-dependent index has no bound: ``clamp`` replaces it with the buffer extent,
+    bounded dimensions stay exact."""
+    index_buffer = decl_buffer((8,), "int32", "idx")
+    hull = region([[index_buffer[i], i + 1]], Domain({i: rng(0, 4)}))
+    assert hull.exact == (False, True)
+    clamped = hull.clamp([rng(0, 16), rng(0, 5)])
+    assert same(clamped.ranges[0].min, op.const(0)) and same(clamped.ranges[0].extent, op.const(16))
+    assert same(clamped.ranges[1].min, op.const(1)) and same(clamped.ranges[1].extent, op.const(4))
+    with pytest.raises(RegionError):
+        hull.clamp([rng(0, 16)])
