@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..ir import IRModule, PrimFunc, verify
+from ..analysis import verify
+from ..ir import IRModule, PrimFunc
 from .alloc_buffers import alloc_buffers
 from .compact_buffers import compact_buffers
 from .convert_blocks import convert_blocks

@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..analysis import verify
 from ..errors import StirError
-from ..ir import IntImm, IRModule, verify
+from ..ir import IntImm, IRModule
 from .errors import ScheduleError
 from .handles import Handle, ScheduleState
 from .trace import Instruction

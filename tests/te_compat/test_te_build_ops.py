@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import te_compat as tvm
+from stir_core.analysis import verify
 from stir_core.errors import UserError
-from stir_core.ir import verify
 from te_compat import te
 
 RNG = np.random.default_rng(11)

@@ -4,6 +4,7 @@ import textwrap
 
 import pytest
 
+from stir_core.analysis import verify
 from stir_core.ir import (
     Block,
     BlockRealize,
@@ -15,7 +16,6 @@ from stir_core.ir import (
     SeqStmt,
     Var,
     post_order_visit,
-    verify,
 )
 from te_compat import te, tir
 

@@ -7,6 +7,7 @@ from compact_cases import conv_reference, conv_tile, tiled
 from lower_cases import axis, block, nest, nodes_of, root_func
 from lower_interp import run
 
+from stir_core.analysis import verify
 from stir_core.codegen import build
 from stir_core.ir import (
     Allocate,
@@ -21,7 +22,6 @@ from stir_core.ir import (
     decl_buffer,
     realize,
     seq,
-    verify,
 )
 from stir_core.ir.op import const
 from stir_core.lower import lower

@@ -7,8 +7,9 @@ from compact_cases import conv_reference, point_chain, point_conv, point_matmul
 from lower_cases import nodes_of
 from lower_interp import run
 
+from stir_core.analysis import verify
 from stir_core.codegen import build
-from stir_core.ir import Allocate, PrimFunc, SizeVar, structural_equal, verify
+from stir_core.ir import Allocate, PrimFunc, SizeVar, structural_equal
 from stir_core.ir.op import minimum
 from stir_core.lower import lower
 from stir_core.schedule import Schedule

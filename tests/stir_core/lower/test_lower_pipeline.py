@@ -3,6 +3,7 @@ import pytest
 from lower_cases import axis, block, chain, nest, nodes_of, reduction, root_func
 from lower_interp import run
 
+from stir_core.analysis import IRVerifyError, verify
 from stir_core.codegen import build
 from stir_core.ir import (
     Allocate,
@@ -13,14 +14,12 @@ from stir_core.ir import (
     For,
     ForKind,
     IRModule,
-    IRVerifyError,
     PrimFunc,
     SizeVar,
     Var,
     buffer_store,
     decl_buffer,
     realize,
-    verify,
 )
 from stir_core.lower import (
     PIPELINE,

@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from stir_core.analysis import verify
 from stir_core.arith.evaluate import evaluate
 from stir_core.codegen import build
-from stir_core.ir import BlockRealize, For, PrimFunc, SeqStmt, Stmt, verify
+from stir_core.ir import BlockRealize, For, PrimFunc, SeqStmt, Stmt
 from stir_core.schedule import Schedule
 from te_compat import te
 from te_compat.examples import Example, conv2d_nchw, matmul, softmax

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from stir_core.analysis import IRVerifyError, verify
 from stir_core.errors import UserError
 from stir_core.ir import (
     REDUCE,
@@ -19,7 +20,6 @@ from stir_core.ir import (
     For,
     ForKind,
     IfThenElse,
-    IRVerifyError,
     IterVar,
     Let,
     LetStmt,
@@ -30,7 +30,6 @@ from stir_core.ir import (
     op,
     realize,
     seq,
-    verify,
 )
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from .block import Block, BlockRealize, IterType
-from .buffer import BufferLoad
-from .functor import IRVisitor
-from .node import Node
-from .printer_scan import vars_in
-from .stmt import BufferStore, For
+from ..ir.block import Block, BlockRealize, IterType
+from ..ir.buffer import BufferLoad
+from ..ir.functor import IRVisitor
+from ..ir.node import Node
+from ..ir.printer_scan import vars_in
+from ..ir.stmt import BufferStore, For
 
 Fail = Callable[[str, object], None]
 

@@ -23,16 +23,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ..errors import UserError
-from .block import Block, BlockRealize, IterVar
-from .buffer import Buffer, BufferLoad, BufferRegion
-from .expr import Call, Let, PrimExpr, Select, Var
-from .function import PrimFunc
-from .functor import IRVisitor
-from .node import Node
-from .printer import to_text
-from .printer_scan import buffer_vars, is_true
-from .range import Range
-from .stmt import Allocate, BufferStore, For, IfThenElse, LetStmt, Stmt
+from ..ir.block import Block, BlockRealize, IterVar
+from ..ir.buffer import Buffer, BufferLoad, BufferRegion
+from ..ir.expr import Call, Let, PrimExpr, Select, Var
+from ..ir.function import PrimFunc
+from ..ir.functor import IRVisitor
+from ..ir.node import Node
+from ..ir.printer import to_text
+from ..ir.printer_scan import buffer_vars, is_true
+from ..ir.range import Range
+from ..ir.stmt import Allocate, BufferStore, For, IfThenElse, LetStmt, Stmt
 from .verify_block import check_block
 from .verify_region import check_binding, check_region, uses_only
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from .. import arith  # a module reference: arith imports the IR core, used at call time
-from .block import Block, BlockRealize
-from .buffer import BufferRegion
-from .expr import PrimExpr, Var
-from .op import add, greater_equal, less
-from .printer_scan import vars_in
-from .range import Range
+from .. import arith
+from ..ir.block import Block, BlockRealize
+from ..ir.buffer import BufferRegion
+from ..ir.expr import PrimExpr, Var
+from ..ir.op import add, greater_equal, less
+from ..ir.printer_scan import vars_in
+from ..ir.range import Range
 
 Fail = Callable[[str, object], None]
 

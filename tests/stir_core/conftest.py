@@ -1,4 +1,4 @@
-"""Hand-built IR shared by the IR-core tests (``ir`` fixture: a namespace of builders).
+"""Hand-built IR shared by the IR-core and analysis tests (``ir`` fixture: a namespace of builders).
 
 Every builder returns fresh nodes, so calling one twice gives two alpha-equivalent but
 distinct functions (what the structural-equality tests need).
