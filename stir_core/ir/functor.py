@@ -15,7 +15,7 @@ by the mutator, so a substitution never rewrites a definition.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from .block import IterVar
 from .buffer import Buffer
@@ -27,6 +27,8 @@ from .stmt import For, LetStmt
 _LEAVES = (Var, Buffer, IntImm, FloatImm, StringImm)
 #: fields that define a variable: visited by IRVisitor, left alone by IRMutator
 _BINDING_FIELDS: dict[type, str] = {For: "loop_var", LetStmt: "var", Let: "var", IterVar: "var"}
+
+N = TypeVar("N", bound=Node)
 
 _DISPATCH: dict[tuple[type, type], Callable[[Any, Any], Any]] = {}
 
@@ -75,7 +77,7 @@ class IRMutator:
     def visit(self, node: Any) -> Any:
         return _method(self, node)(self, node)
 
-    def generic_visit(self, node: Node) -> Node:
+    def generic_visit(self, node: N) -> N:
         if isinstance(node, _LEAVES):
             return node
         binding = _BINDING_FIELDS.get(type(node))

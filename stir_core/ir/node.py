@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 N = TypeVar("N", bound="Node")
 
@@ -51,8 +51,9 @@ def install_printer(printer: Callable[[Node], str]) -> None:
     _text_printer[:] = [printer]
 
 
+@dataclass_transform(frozen_default=True, eq_default=False)
 def ir_node(cls: type[N]) -> type[N]:
     """Decorator: make ``cls`` a frozen, slotted, identity-compared dataclass node."""
     new_cls = dataclasses.dataclass(frozen=True, eq=False, slots=True, repr=False)(cls)
-    new_cls._field_names = tuple(f.name for f in dataclasses.fields(new_cls))
+    new_cls._field_names = tuple(f.name for f in dataclasses.fields(new_cls))  # type: ignore[arg-type]
     return new_cls

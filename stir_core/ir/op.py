@@ -30,7 +30,6 @@ from .expr import (
     NE,
     Add,
     And,
-    BinaryOp,
     Call,
     Cast,
     Div,
@@ -138,7 +137,10 @@ def _is_const(expr: PrimExpr, number: int) -> bool:
 
 
 def _fold(
-    node: type[BinaryOp], a: PrimExpr, b: PrimExpr, fn: Callable[[Any, Any], Any]
+    node: Callable[[DataType, PrimExpr, PrimExpr], PrimExpr],
+    a: PrimExpr,
+    b: PrimExpr,
+    fn: Callable[[Any, Any], Any],
 ) -> PrimExpr:
     va, vb = _value(a), _value(b)
     if va is not None and vb is not None and a.dtype.is_scalar:
