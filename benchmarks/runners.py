@@ -10,6 +10,9 @@ import te_compat as tvm
 from te_compat import te
 from te_compat.examples import Example
 
+#: extra lines for the end-of-run summary (``conftest.py``), e.g. the bound-query share
+SUMMARY: list[str] = []
+
 
 def build_example(
     example: Example, seed: int = 0

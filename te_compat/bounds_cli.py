@@ -8,6 +8,7 @@ exact one, the allocation of each intermediate buffer and the elements computed 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import runpy
 import sys
@@ -21,8 +22,8 @@ def collect_reports(path: str) -> tuple[list[BoundsReport], str | None]:
     """Run the script at ``path``; the reports of the schedules it created, and the error
     that stopped it (if any)."""
     error = None
-    with record_schedules() as created:
-        try:
+    with record_schedules() as created, contextlib.redirect_stdout(sys.stderr):
+        try:  # the script's own output goes to stderr: stdout holds the table or JSON
             runpy.run_path(path, run_name="__main__")
         except SystemExit:
             pass

@@ -6,7 +6,8 @@ the native function takes (data pointers, scalars, shape variable values) or rai
 buffer (number of the right kind for a scalar); dtype; ndim; shape, where a shape variable
 (``n``) is bound by the first array that has it and checked against the others and an
 expression (``n + 2``) is evaluated once its variables are bound (or solved for its one
-unbound variable when it is affine in it); C-contiguity; writeability of written buffers;
+unbound variable when it is affine in it); C-contiguity and element alignment (the native
+code loads whole elements); writeability of written buffers;
 no overlap between a written buffer and any other array argument.
 """
 
@@ -137,6 +138,10 @@ class _BufferParam:
         flags = arg.flags
         if not flags.c_contiguous:
             raise ArgumentLayoutError(f"{where} must be C-contiguous (use np.ascontiguousarray)")
+        if not flags.aligned:
+            raise ArgumentLayoutError(
+                f"{where} is not aligned to its element size (use np.require(a, requirements='A'))"
+            )
         if self.written and not flags.writeable:
             raise ReadOnlyArgumentError(f"{where} is written by the kernel but is read-only")
         return arg

@@ -88,7 +88,7 @@ def build(func: PrimFunc | IRModule, target: str | Target = "llvm") -> Kernel:
 
 def _compile(func: PrimFunc, target: Target) -> Kernel:
     signature = Signature.of(func)
-    state = emit_module(signature)
+    state = emit_module(signature, target)
     if state.uses_parallel:
         get_pool()  # starts the workers and registers stir_parallel_for
     code = CompiledModule(str(state.module), target, func.name)

@@ -8,23 +8,32 @@ loops then run serially).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from ..ir import Buffer, Var
 from .errors import UnsupportedIRError
-from .llvm import Builder, Value, ir, storage_type
+from .llvm import Builder, Value, define, ir, storage_type
 
 
 class ModuleState:
-    """The LLVM module being built and the names handed out in it."""
+    """The LLVM module being built, the names handed out in it and the attributes every
+    function defined in it carries (``target-cpu`` / ``target-features``, see ``target``)."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, attributes: Mapping[str, str]):
         self.module = ir.Module(name=name)
         self.name = name
+        self.attributes = dict(attributes)
         self._counter = 0
         #: set when a parallel loop calls the thread pool runtime
         self.uses_parallel = False
+
+    def define(self, name: str, ty: ir.FunctionType, internal: bool = False) -> ir.Function:
+        """A new ``nounwind`` function with the module's attributes."""
+        function = define(self.module, name, ty, self.attributes)
+        if internal:
+            function.linkage = "internal"
+        return function
 
     def fresh_name(self, suffix: str) -> str:
         """A new function name ``<kernel>_<suffix><n>``."""
@@ -44,6 +53,8 @@ class FunctionContext:
         self.builder: Builder = ir.IRBuilder(self._body)
         self.vars: dict[Var, Value] = {}
         self.buffers: dict[Var, Value] = {}
+        #: bytes known to be dereferenceable at each buffer pointer (constant shapes)
+        self.extents: dict[Var, int] = {}
 
     @property
     def module(self) -> ir.Module:
@@ -69,6 +80,14 @@ class FunctionContext:
             yield
         finally:
             del self.vars[var]
+
+    def bind_pointer_param(self, arg: ir.Argument, data: Var, nbytes: int | None) -> None:
+        """Bind a buffer pointer parameter: ``noalias``, ``dereferenceable`` when known."""
+        arg.add_attribute("noalias")
+        if nbytes:
+            arg.attributes.dereferenceable = nbytes
+            self.extents[data] = nbytes
+        self.buffers[data] = arg
 
     @contextmanager
     def bind_buffer(self, data: Var, pointer: Value) -> Iterator[None]:

@@ -2,8 +2,10 @@
 
 * ``For`` SERIAL: a counted loop. UNROLLED: the body copied once per iteration when the
   extent is a constant of at most ``MAX_UNROLL``, else ``llvm.loop.unroll.full`` metadata.
-  VECTORIZED: ``llvm.loop.vectorize.enable`` (and ``.width`` = the extent when it is a
-  constant power of two) for LLVM's loop vectorizer. PARALLEL: ``parallel.emit_parallel_for``
+  VECTORIZED: the body rewritten to vector IR when ``vectorize.vectorize_loop`` can (a
+  constant extent up to ``vectorize.MAX_LANES``, lanes independent), else
+  ``llvm.loop.vectorize.enable`` (and ``.width`` = the extent when it is a constant power of
+  two) for LLVM's loop vectorizer. PARALLEL: ``parallel.emit_parallel_for``
   (nested parallel loops run serially).
 * ``Allocate``: a constant size of at most ``MAX_STACK_BYTES`` lives on the stack (an entry
   block ``alloca``); anything else is ``aligned_alloc(64, ...)`` / ``free`` around the body.
@@ -46,6 +48,7 @@ from .llvm import (
     loop_metadata,
     storage_type,
 )
+from .vectorize import vectorize_loop
 
 MAX_UNROLL = 64
 MAX_STACK_BYTES = 64 * 1024
@@ -104,6 +107,11 @@ class StmtEmitter(IRVisitor):
         if loop.kind is ForKind.PARALLEL and self.ctx.parallel_depth == 0:
             parallel.emit_parallel_for(self, loop)
             return
+        if loop.kind is ForKind.VECTORIZED:
+            vector_body = vectorize_loop(loop)
+            if vector_body is not None:
+                self.visit(vector_body)
+                return
         extent = _constant(loop.extent)
         if loop.kind is ForKind.UNROLLED and extent is not None and extent <= MAX_UNROLL:
             self._unrolled(loop, extent)

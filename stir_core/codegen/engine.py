@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..errors import InternalError
 from . import llvm
-from .target import Target, optimize, target_machine
+from .target import Target, new_target_machine, optimize, target_machine
 
 _compiled = [0]
 
@@ -31,7 +31,8 @@ class CompiledModule:
         module.data_layout = str(machine.target_data)
         optimize(module, machine)
         self.optimized_ir = str(module)
-        self._engine = llvm.binding.create_mcjit_compiler(module, machine)
+        # the engine owns (and frees) the machine it gets: never the shared one
+        self._engine = llvm.binding.create_mcjit_compiler(module, new_target_machine(target))
         self._engine.finalize_object()
         self._assembly: str | None = None
         _compiled[0] += 1

@@ -84,6 +84,11 @@ def constant(ty: ir.Type, value: int | float) -> ir.Constant:
     return ir.Constant(ty, value)
 
 
+def is_positive_int_constant(value: Value) -> bool:
+    """Whether ``value`` is a scalar integer constant greater than zero."""
+    return isinstance(value, ir.Constant) and isinstance(value.constant, int) and value.constant > 0
+
+
 def lane_indices(ty: ir.Type, lanes: int) -> ir.Constant:
     """The vector constant ``<0, 1, ..., lanes - 1>`` of integer type ``ty``."""
     return ir.Constant(ir.VectorType(ty, lanes), [ir.Constant(ty, i) for i in range(lanes)])
@@ -117,6 +122,28 @@ def initialize_native() -> None:
 
 
 # ------------------------------------------------------------------- declarations
+
+
+class _FunctionAttributes(ir.values.FunctionAttributes):
+    """llvmlite's function attributes plus string attributes (``"target-cpu"="x"``)."""
+
+    def __init__(self, strings: Mapping[str, str]):
+        super().__init__()
+        self.strings = dict(strings)
+
+    def _to_list(self, ret_type: ir.Type) -> list[str]:
+        quoted = [f'"{key}"="{value}"' for key, value in self.strings.items()]
+        return [*super()._to_list(ret_type), *quoted]
+
+
+def define(
+    module: ir.Module, name: str, ty: ir.FunctionType, strings: Mapping[str, str]
+) -> ir.Function:
+    """A new ``nounwind`` function carrying the string attributes ``strings``."""
+    function = ir.Function(module, ty, name)
+    function.attributes = _FunctionAttributes(strings)
+    function.attributes.add("nounwind")
+    return function
 
 
 def mangle(ty: ir.Type) -> str:

@@ -50,7 +50,7 @@ def _dense_address(
     if lanes > 1 and base is None:
         return None
     builder = emitter.builder
-    address = builder.gep(pointer, [emitter.emit(index if base is None else base)])
+    address = builder.gep(pointer, [emitter.emit_index(index if base is None else base)])
     if lanes > 1:
         address = builder.bitcast(address, vector_of(address.type.pointee, lanes).as_pointer())
     return address
@@ -67,7 +67,7 @@ def emit_load(emitter: ExprEmitter, node: BufferLoad) -> Value:
     if address is not None:
         raw = builder.load(address, align=byte_size(buffer.dtype))
     else:
-        raw = _gather(emitter, pointer, emitter.emit(index), lanes)
+        raw = _gather(emitter, pointer, emitter.emit_index(index), lanes)
     return builder.trunc(raw, vector_of(I1, lanes)) if buffer.dtype.is_bool else raw
 
 
@@ -94,7 +94,7 @@ def emit_store(emitter: ExprEmitter, node: BufferStore) -> None:
     if address is not None:
         builder.store(value, address, align=byte_size(buffer.dtype))
         return
-    indices = emitter.emit(index)
+    indices = emitter.emit_index(index)
     for lane in range(lanes):
         address = builder.gep(pointer, [builder.extract_element(indices, I32(lane))])
         builder.store(builder.extract_element(value, I32(lane)), address)

@@ -77,14 +77,11 @@ def _outline_body(
     """``void body(buffers..., scalars..., start, i64 begin, i64 end)`` running the loop."""
     ctx = emitter.ctx
     function_type = ir.FunctionType(VOID, [*types, I64, I64])
-    function = ir.Function(ctx.module, function_type, ctx.state.fresh_name("par"))
-    function.linkage = "internal"
-    function.attributes.add("nounwind")
+    function = ctx.state.define(ctx.state.fresh_name("par"), function_type, internal=True)
     inner = FunctionContext(ctx.state, function, ctx.parallel_depth + 1)
     args = list(function.args)
     for var, arg in zip(data, args, strict=False):
-        arg.add_attribute("noalias")
-        inner.buffers[var] = arg
+        inner.bind_pointer_param(arg, var, ctx.extents.get(var))
     for var, arg in zip(scalars, args[len(data) :], strict=False):
         inner.vars[var] = arg
     start, begin, end = args[-3:]
@@ -101,9 +98,7 @@ def _task_function(
     ctx: FunctionContext, body: ir.Function, closure_type: ir.LiteralStructType
 ) -> ir.Function:
     """``void task(i8* closure, i64 begin, i64 end)``: unpack the closure, call ``body``."""
-    function = ir.Function(ctx.module, TASK_TYPE, ctx.state.fresh_name("task"))
-    function.linkage = "internal"
-    function.attributes.add("nounwind")
+    function = ctx.state.define(ctx.state.fresh_name("task"), TASK_TYPE, internal=True)
     builder = ir.IRBuilder(function.append_basic_block("entry"))
     raw, begin, end = function.args
     closure = builder.bitcast(raw, closure_type.as_pointer())

@@ -81,9 +81,24 @@ def codegen_features(target: Target) -> str:
     return target.features
 
 
-@cache
-def target_machine(target: Target) -> llvm.binding.TargetMachine:
-    """The (cached) LLVM TargetMachine for ``target`` at opt level 3, for JIT use."""
+def function_attributes(target: Target) -> dict[str, str]:
+    """String attributes of every kernel function, as TVM sets them: the IR-level passes
+    (vectorizer cost model, unroller) read the CPU from the function, not the machine."""
+    attributes = {"target-cpu": target.cpu}
+    features = codegen_features(target)
+    if features:
+        attributes["target-features"] = features
+    if target.has_avx512:
+        attributes["prefer-vector-width"] = "512"
+    return attributes
+
+
+def new_target_machine(target: Target) -> llvm.binding.TargetMachine:
+    """A new LLVM TargetMachine for ``target`` at opt level 3, for JIT use.
+
+    An MCJIT engine takes ownership of the machine it is created with and frees it with
+    itself, so every engine needs its own (``engine.CompiledModule``).
+    """
     llvm.initialize_native()
     try:
         llvm_target = llvm.binding.Target.from_triple(target.triple)
@@ -94,6 +109,12 @@ def target_machine(target: Target) -> llvm.binding.TargetMachine:
     )
 
 
+@cache
+def target_machine(target: Target) -> llvm.binding.TargetMachine:
+    """The shared machine of ``target`` for optimisation and assembly (never an engine's)."""
+    return new_target_machine(target)
+
+
 def optimize(module: llvm.binding.ModuleRef, machine: llvm.binding.TargetMachine) -> None:
     """Run LLVM's O3 module pipeline (new pass manager) with loop and SLP vectorization."""
     options = pipeline_options()
@@ -102,10 +123,17 @@ def optimize(module: llvm.binding.ModuleRef, machine: llvm.binding.TargetMachine
 
 
 def pipeline_options() -> llvm.binding.PipelineTuningOptions:
-    """The tuning options of the O3 pipeline: vectorizers and unrolling on."""
+    """The tuning options of the O3 pipeline: vectorizers and unrolling on, interleaving off.
+
+    Loop interleaving (the vectorizer unrolling its vector body) is off because LLVM 22.1
+    (llvmlite 0.50) miscompiles it: in ``for f: C[f] = 0; C[f] += B[k * 16 + f % 16]`` the
+    interleaved parts advance B's address as if ``f % 16`` were ``f``. Reproduced on plain
+    hand-written LLVM IR; ``tests/stir_core/codegen/test_codegen_llvm_bugs.py`` keeps the
+    case. Vectorized loops of a schedule are emitted as vector code by ``vectorize.py``.
+    """
     options = llvm.binding.create_pipeline_tuning_options(speed_level=OPT_LEVEL)
     options.loop_vectorization = True
     options.slp_vectorization = True
     options.loop_unrolling = True
-    options.loop_interleaving = True
+    options.loop_interleaving = False
     return options

@@ -8,7 +8,6 @@ from .compute_at import (
     InsertionPositionError,
     LoopPositionError,
     NoConsumerUnderLoopError,
-    NotCompleteBlockError,
     OutputBlockComputeAtError,
 )
 from .compute_inline import (
@@ -16,6 +15,7 @@ from .compute_inline import (
     NonSingleProducerError,
     OnlyLeafError,
     OutputBlockError,
+    ProducerCoverageError,
 )
 from .errors import (
     AmbiguousBlockError,
@@ -25,15 +25,17 @@ from .errors import (
     ForeignHandleError,
     HasAnnotationOrThreadBindingError,
     LoopNotStartWithZeroError,
+    NotCompleteBlockError,
     NotSingleWriteBlockError,
     NotSpatialBlockError,
     RemovedHandleError,
     ScheduleError,
+    StaleInputError,
     WrongHandleTypeError,
 )
 from .for_kind import LoopCarriedDependenceError, ReductionLoopError
 from .handles import BlockRV, Handle, LoopRV, ScheduleState
-from .layout import BufferNotFoundError, IndexMap, IndexMapError, PadValueError
+from .layout import BufferNotFoundError, IndexMap, IndexMapError
 from .loops import (
     BlockBetweenLoopsError,
     DuplicateLoopError,
@@ -46,6 +48,7 @@ from .loops import (
     RootBlockError,
     WrongFactorProductError,
 )
+from .padding import PadValueError
 from .primitive import Primitive, primitive
 from .reduction import (
     FactorAxisOutOfRangeError,
@@ -55,7 +58,7 @@ from .reduction import (
     NotSingleChildBlockError,
     ReducerPatternError,
 )
-from .regions import AccessPatternError, RegionNotCoveredError
+from .regions import AccessPatternError, PredicateNotCarriedError, RegionNotCoveredError
 from .schedule import Schedule, ScheduleInputError
 from .storage import (
     BufferIndexOutOfRangeError,

@@ -25,7 +25,8 @@ from ..ir import (
     decl_buffer,
 )
 from ..ir import op as ops
-from .errors import ScheduleError
+from .checks import other_writers
+from .errors import NotCompleteBlockError, ScheduleError
 from .handles import BlockRV, ScheduleState
 from .primitive import primitive
 from .regions import (
@@ -153,6 +154,35 @@ def _readers(
     return readers
 
 
+def _writers(index: TreeIndex, scope: Block, node: Block, buffer: Buffer) -> list[Block]:
+    """The blocks of ``scope`` writing ``buffer`` (``node`` among them); writers elsewhere
+    (another scope) are refused."""
+    writers = [b for b in index.child_blocks(scope) if any(r.buffer is buffer for r in b.writes)]
+    outside = [b for b in other_writers(index, node, buffer) if b not in writers]
+    if outside:
+        raise NotCompleteBlockError(
+            f"block {outside[0].name_hint!r} writes {buffer.name} in another scope", outside[0]
+        )
+    return writers
+
+
+def _check_not_in_place(readers: Sequence[Block], buffer: Buffer) -> None:
+    for reader in readers:
+        if any(r.buffer is buffer for r in reader.writes):
+            raise CacheInPlaceError(
+                f"block {reader.name_hint!r} reads and writes {buffer.name}", reader
+            )
+
+
+def _read_from(
+    state: ScheduleState, readers: Sequence[Block], buffer: Buffer, cache: Buffer
+) -> None:
+    """Make ``readers`` read ``cache`` instead of ``buffer``."""
+    for reader in readers:
+        new_reader = replace_buffers(reader, {buffer: cache})
+        state.replace(reader, new_reader, {reader: new_reader})
+
+
 # --------------------------------------------------------------------------- primitives
 
 
@@ -181,7 +211,7 @@ def cache_read(
                                                              ...B[vi, vj] = A_shared[vi, vj] * 2.0
 
     Raises BufferIndexOutOfRangeError, InvalidStorageScopeError, NotAConsumerError,
-    CacheInPlaceError, CachePlacementError.
+    CacheInPlaceError, CachePlacementError, NotCompleteBlockError.
     """
     # Step 1. Check the buffer, the scope and the readers.
     node = state.get_block(block)
@@ -190,11 +220,7 @@ def cache_read(
     index = state.index_of(block)
     scope = index.scope_of(node)
     readers = _readers(state, index, scope, buffer, consumer_blocks)
-    for reader in readers:
-        if any(r.buffer is buffer for r in reader.writes):
-            raise CacheInPlaceError(
-                f"block {reader.name_hint!r} reads and writes {buffer.name}", reader
-            )
+    _check_not_in_place(readers, buffer)
     writers = [b for b in index.child_blocks(scope) if any(r.buffer is buffer for r in b.writes)]
     parent, position = _place(index, scope, writers, readers)
     # Step 2. Build the cache buffer, the copy stage and the readers reading the cache.
@@ -203,18 +229,25 @@ def cache_read(
     stage = _stage(index, parent, copy, buffer, [index.realize[b] for b in readers], False)
     # Step 3. Replace the readers, insert the stage, allocate the cache.
     site = _Site(state, block.func_name, scope, parent)
-    for reader in readers:
-        new_reader = replace_buffers(reader, {buffer: cache})
-        state.replace(reader, new_reader, {reader: new_reader})
+    _read_from(state, readers, buffer, cache)
     site.install(position, stage, cache)
     return state.block_rv(copy, block.func_name)
 
 
 @primitive
 def cache_write(
-    state: ScheduleState, block: BlockRV, write_buffer_index: int, storage_scope: str
+    state: ScheduleState,
+    block: BlockRV,
+    write_buffer_index: int,
+    storage_scope: str,
+    consumer_blocks: list[BlockRV] | None = None,
 ) -> BlockRV:
     """Write a buffer through a copy in ``storage_scope``; returns the copy-back block.
+
+    Every block of the scope writing the buffer (e.g. the init of a decomposed reduction
+    too) writes the cache instead. The blocks in ``consumer_blocks`` (default: none, as in
+    TVM) read the cache directly; the other readers read the buffer, written back by the
+    copy block after the last writer.
 
     Before, and after ``sch.cache_write(sch.get_block("B"), 0, "local")``::
 
@@ -227,23 +260,31 @@ def cache_write(
                                                              v0, v1 = T.axis.remap("SS", [ax0, ax1])
                                                              B[v0, v1] = B_local[v0, v1]
 
-    Raises BufferIndexOutOfRangeError, InvalidStorageScopeError, CachePlacementError.
+    Raises BufferIndexOutOfRangeError, InvalidStorageScopeError, NotAConsumerError,
+    CacheInPlaceError, CachePlacementError, NotCompleteBlockError.
     """
-    # Step 1. Check the buffer and the scope; find the place after the writer.
+    # Step 1. Check the buffer, the scope and the chosen readers; find the place after the
+    # writers (every block of the scope writing the buffer, e.g. a decomposed init too).
     node = state.get_block(block)
     buffer = block_buffer(node, write_buffer_index, "write")
     scope_name = check_scope(storage_scope, node)
     index = state.index_of(block)
     scope = index.scope_of(node)
-    readers = [b for b in index.consumers(node) if b is not node]
-    parent, position = _place(index, scope, [node], readers)
-    # Step 2. Build the cache buffer, the writer writing it and the copy-back stage.
+    writers = _writers(index, scope, node, buffer)
+    chosen = _readers(state, index, scope, buffer, consumer_blocks or [])
+    _check_not_in_place(chosen, buffer)
+    siblings = index.child_blocks(scope)
+    readers = [b for b in siblings if b not in writers and any(r.buffer is buffer for r in b.reads)]
+    parent, position = _place(index, scope, writers, readers)
+    # Step 2. Build the cache buffer, the writers writing it and the copy-back stage.
     cache = decl_buffer(buffer.shape, buffer.dtype, cache_name(buffer, scope_name), scope_name)
     copy = _copy_block(cache.name, cache, buffer)
-    stage = _stage(index, parent, copy, buffer, [index.realize[node]], True)
-    new_writer = replace_buffers(node, {buffer: cache})
-    # Step 3. Replace the writer, insert the stage, allocate the cache.
+    stage = _stage(index, parent, copy, buffer, [index.realize[w] for w in writers], True)
+    # Step 3. Replace the writers and the chosen readers, insert the stage, allocate the cache.
     site = _Site(state, block.func_name, scope, parent)
-    state.replace(node, new_writer, {node: new_writer})
+    for writer in writers:
+        new_writer = replace_buffers(writer, {buffer: cache})
+        state.replace(writer, new_writer, {writer: new_writer})
+    _read_from(state, chosen, buffer, cache)
     site.install(position, stage, cache)
     return state.block_rv(copy, block.func_name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..ir import (
     Block,
+    Buffer,
     BufferLoad,
     BufferStore,
     For,
@@ -18,9 +19,12 @@ from .errors import (
     BodyAnalysisError,
     HasAnnotationOrThreadBindingError,
     LoopNotStartWithZeroError,
+    NotCompleteBlockError,
     NotSingleWriteBlockError,
     NotSpatialBlockError,
+    StaleInputError,
 )
+from .tree import TreeIndex
 
 
 class _VarCollector(IRVisitor):
@@ -126,3 +130,56 @@ def is_output(func: PrimFunc, block: Block) -> bool:
     """``block`` writes a parameter buffer of ``func``."""
     params = set(func.buffer_params)
     return any(region.buffer in params for region in block.writes)
+
+
+def _related(index: TreeIndex, block: Block, other: Block) -> bool:
+    """``other`` is ``block``, encloses it or is nested in it."""
+    if other is block:
+        return True
+    mine, theirs = index.realize.get(block), index.realize.get(other)
+    if mine is None or theirs is None:
+        return False  # the root block encloses everything
+    return index.is_ancestor(theirs, mine) or index.is_ancestor(mine, theirs)
+
+
+def other_writers(index: TreeIndex, block: Block, buffer: Buffer) -> list[Block]:
+    """The blocks of the function (program order) writing ``buffer``, other than ``block``
+    and the blocks enclosing it or nested in it."""
+    return [
+        other
+        for other in index.blocks
+        if any(r.buffer is buffer for r in other.writes) and not _related(index, block, other)
+    ]
+
+
+def check_complete(index: TreeIndex, block: Block) -> None:
+    """``block`` is the only writer of every buffer it writes."""
+    for region in block.writes:
+        others = other_writers(index, block, region.buffer)
+        if others:
+            raise NotCompleteBlockError(
+                f"block {others[0].name_hint!r} also writes {region.buffer.name}: block "
+                f"{block.name_hint!r} must be its only writer",
+                block,
+                others[0],
+            )
+
+
+def check_inputs_stable(
+    index: TreeIndex, moved: Block, buffers: list[Buffer], start: Block, end: Block
+) -> None:
+    """No block from ``start`` to ``end`` (program order, both included; ``moved`` and its
+    ancestors excepted) writes one of ``buffers`` that ``moved``'s computation reads, so
+    reading them at ``start`` or at ``end`` gives the same values."""
+    order = {block: k for k, block in enumerate(index.blocks)}
+    low, high = sorted((order[start], order[end]))
+    for buffer in buffers:
+        for other in other_writers(index, moved, buffer):
+            if low <= order[other] <= high:
+                raise StaleInputError(
+                    f"block {other.name_hint!r} writes {buffer.name}, which block "
+                    f"{moved.name_hint!r} reads, between {start.name_hint!r} and "
+                    f"{end.name_hint!r}",
+                    moved,
+                    other,
+                )

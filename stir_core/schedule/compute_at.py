@@ -15,14 +15,16 @@ from collections.abc import Sequence
 
 from ..arith import Region, simplify
 from ..errors import internal_check
-from ..ir import Block, Buffer, For, IterType, PrimExpr, Range, Stmt, Var
+from ..ir import Block, Buffer, For, IterType, PrimExpr, Range, Stmt, Var, structural_equal
 from ..ir import op as ops
-from .checks import check_single_write, check_spatial_block, is_output, used_vars
+from .checks import check_complete, check_single_write, check_spatial_block, is_output, used_vars
 from .errors import ScheduleError
 from .handles import BlockRV, LoopRV, ScheduleState
 from .primitive import primitive
 from .regions import (
+    AccessPatternError,
     body_children,
+    carry_predicate,
     check_covered,
     check_covered_by,
     child_position,
@@ -31,6 +33,7 @@ from .regions import (
     iterate,
     loop_ranges,
     point_dims,
+    read_dims,
     required_region,
     the_region,
 )
@@ -45,10 +48,6 @@ class LoopPositionError(ScheduleError):
 
 class OutputBlockComputeAtError(ScheduleError):
     """``compute_at`` of a block writing a parameter (output) of the function."""
-
-
-class NotCompleteBlockError(ScheduleError):
-    """Another block of the scope writes the buffer the moved block writes."""
 
 
 class NoConsumerUnderLoopError(ScheduleError):
@@ -81,15 +80,6 @@ def _check_placement(index: TreeIndex, block: Block, loop: For) -> None:
             loop,
             block,
         )
-
-
-def _check_complete(index: TreeIndex, block: Block, buffer: Buffer) -> None:
-    scope = index.scope_of(block)
-    for other in index.child_blocks(scope):
-        if other is not block and any(r.buffer is buffer for r in other.writes):
-            raise NotCompleteBlockError(
-                f"block {other.name_hint!r} also writes {buffer.name}", block, other
-            )
 
 
 def _position(
@@ -137,6 +127,49 @@ def _needed(dims: Sequence[tuple[Var, PrimExpr]], region: Region) -> dict[Var, R
         var: Range(simplify(ops.sub(rng.min, offset)), rng.extent)
         for (var, offset), rng in zip(dims, region.ranges, strict=True)
     }
+
+
+def _same_range(a: Range, b: Range) -> bool:
+    return structural_equal(a.min, b.min) and structural_equal(a.extent, b.extent)
+
+
+def _consumer_needed(
+    tree: TreeIndex, loop: For, node: Block, inside: Sequence[Block], made: Sequence[Buffer]
+) -> dict[Var, Range]:
+    """Per iter var of the consumer ``node``, the range whose reads of ``made`` all lie in
+    what ``inside`` writes in one iteration of ``loop`` (the same for every buffer)."""
+    outer = {lp.loop_var for lp in [*tree.loops_above(loop), loop]}
+    needed: dict[Var, Range] = {}
+    for buffer in made:
+        writers = [tree.realize[p] for p in inside if any(r.buffer is buffer for r in p.writes)]
+        whole = domain_region([node], buffer, False)
+        check_covered_by(node, whole, domain_region([w.block for w in writers], buffer, True))
+        region = required_region(tree, writers, buffer, True, loop)
+        for (var, low, high), rng in zip(read_dims(node, buffer), region.ranges, strict=True):
+            rng_new = Range(
+                simplify(ops.sub(rng.min, low)), simplify(ops.sub(rng.extent, high - low))
+            )
+            if high != low and used_vars(rng.min) & outer:
+                raise AccessPatternError(
+                    f"block {node.name_hint!r} reads a stencil of {buffer.name} along a "
+                    f"dimension that loop {loop.loop_var.name!r} tiles: no iteration makes "
+                    "all of it",
+                    node,
+                    loop,
+                )
+            old = needed.setdefault(var, rng_new)
+            if not (
+                structural_equal(old.min, rng_new.min)
+                and structural_equal(old.extent, rng_new.extent)
+            ):
+                raise AccessPatternError(
+                    f"block {node.name_hint!r}: the buffers it reads are made over different "
+                    f"ranges of iter var {var.name} in one iteration of loop "
+                    f"{loop.loop_var.name!r}",
+                    node,
+                    loop,
+                )
+    return needed
 
 
 def _check_final(index: TreeIndex, loop: For, producers: Sequence[Block]) -> None:
@@ -195,7 +228,7 @@ def compute_at(
         raise OutputBlockComputeAtError(
             f"block {node.name_hint!r} writes the output buffer {buffer.name}", node
         )
-    _check_complete(tree, node, buffer)
+    check_complete(tree, node)
     consumers = tree.consumers(node)
     outside = [c for c in consumers if c not in _under(tree, target, consumers)]
     if not consumers or outside:
@@ -212,7 +245,10 @@ def compute_at(
     realizes = [tree.realize[c] for c in consumers]
     check_covered(node, dims, domain_region(consumers, buffer, False))
     needed = _needed(dims, required_region(tree, realizes, buffer, False, target))
-    iteration = iterate(node, needed, _outer_ranges(tree, target), preserve_unit_loops)
+    outer = _outer_ranges(tree, target)
+    iteration = iterate(node, needed, outer, preserve_unit_loops)
+    old_loops = {lp.loop_var for lp in tree.loops_above(node)}
+    carry_predicate(tree.realize[node], old_loops, iteration, outer)
     # Step 3. Replace: insert under the loop, remove the old loop nest.
     _move(state, block, target, position, iteration.nest(node))
 
@@ -227,6 +263,11 @@ def reverse_compute_at(
 ) -> None:
     """Move a consumer under ``loop`` of its producers, computing there exactly the part
     that reads what they produced in one iteration of ``loop``.
+
+    The consumer reads each buffer made under the loop as ``B[v0 + c0, v1 + c1, ...]``
+    (several buffers, and stencils ``B[v] + B[v + 1]`` along dimensions the loop does not
+    tile, are fine); the region made per iteration comes from ``stir_core.arith.region``
+    over the producers' actual writes, whatever their pattern.
 
     Before, and after ``sch.reverse_compute_at(sch.get_block("C"), i0)``::
 
@@ -243,33 +284,32 @@ def reverse_compute_at(
     NotCompleteBlockError, NoConsumerUnderLoopError, IncompleteReductionError,
     InsertionPositionError, AccessPatternError, RegionNotCoveredError.
     """
-    # Step 1. Check: placement, a complete spatial consumer of exactly one buffer made under
-    # the loop, by producers whose reductions are over there.
+    # Step 1. Check: placement, a complete spatial consumer of buffers made under the loop,
+    # by producers whose reductions are over there.
     node, target = state.get_block(block), state.get_loop(loop)
     tree = state.index_of(block)
     _check_placement(tree, node, target)
     check_spatial_block(node)
     check_single_write(node)
-    _check_complete(tree, node, node.writes[0].buffer)
+    check_complete(tree, node)
     producers = tree.producers(node)
     inside = _under(tree, target, producers)
-    made = {r.buffer for p in inside for r in p.writes} & {r.buffer for r in node.reads}
-    if len(made) != 1 or len(inside) != len(producers):
+    written = {r.buffer for p in inside for r in p.writes}
+    made = [b for b in dict.fromkeys(r.buffer for r in node.reads) if b in written]
+    if not made or len(inside) != len(producers):
         raise NoConsumerUnderLoopError(
             f"every producer of block {node.name_hint!r} must be under loop "
-            f"{target.loop_var.name!r}, writing one buffer it reads",
+            f"{target.loop_var.name!r}, writing a buffer it reads",
             target,
             node,
         )
     _check_final(tree, target, inside)
-    buffer = next(iter(made))
     position = _position(tree, target, inside, _under(tree, target, tree.consumers(node)), index)
-    # Step 2. Build the consumer's loops over the part of the buffer made per iteration.
-    dims = point_dims(node, the_region(node, node.reads, buffer))
-    writers = [tree.realize[p] for p in inside if any(r.buffer is buffer for r in p.writes)]
-    whole = domain_region([node], buffer, False)
-    check_covered_by(node, whole, domain_region([w.block for w in writers], buffer, True))
-    needed = _needed(dims, required_region(tree, writers, buffer, True, target))
-    iteration = iterate(node, needed, _outer_ranges(tree, target), preserve_unit_loops)
+    # Step 2. Build the consumer's loops over the part of the buffers made per iteration.
+    needed = _consumer_needed(tree, target, node, inside, made)
+    outer = _outer_ranges(tree, target)
+    iteration = iterate(node, needed, outer, preserve_unit_loops)
+    old_loops = {lp.loop_var for lp in tree.loops_above(node)}
+    carry_predicate(tree.realize[node], old_loops, iteration, outer)
     # Step 3. Replace: insert under the loop, remove the old loop nest.
     _move(state, block, target, position, iteration.nest(node))

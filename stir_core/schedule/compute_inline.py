@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from ..arith import can_prove, simplify
 from ..arith import region as access_region
 from ..ir import (
     Block,
@@ -22,16 +23,20 @@ from ..ir import (
     PrimFunc,
     Range,
     Var,
+    structural_equal,
     substitute,
 )
+from ..ir import op as ops
 from .checks import (
+    check_complete,
+    check_inputs_stable,
     check_single_write,
     check_spatial_block,
     is_const,
-    is_iter_var_list,
     is_output,
     loads_in,
     single_store_body,
+    used_vars,
 )
 from .errors import BodyAnalysisError, ScheduleError
 from .handles import BlockRV, ScheduleState
@@ -56,8 +61,12 @@ class NonSingleProducerError(ScheduleError):
 
 class ConsumerLoadPatternError(ScheduleError):
     """``reverse_compute_inline``: the consumer does not read its producer's buffer as
-    ``B[v0, v1, ...]`` over all of its iter vars (with the producer's extents), or it has a
-    predicate."""
+    ``B[v0 + c0, v1 + c1, ...]`` over distinct iter vars covering its non-unit iter vars, or
+    it has a predicate (``T.where``; TVM refuses these too)."""
+
+
+class ProducerCoverageError(ScheduleError):
+    """``reverse_compute_inline``: the consumer reads elements its producer does not make."""
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -156,37 +165,72 @@ def _single_producer(index: TreeIndex, consumer: Block) -> Block:
     return producer
 
 
-def _same_extent(a: Range, b: Range) -> bool:
-    if a.extent is b.extent:
-        return True
-    return isinstance(a.extent, IntImm) and is_const(b.extent, a.extent.value)
+def _var_plus_const(index: PrimExpr, own: dict[Var, Range]) -> tuple[Var, int] | None:
+    """``(v, c)`` when ``index`` is ``v + c`` for an iter var ``v`` in ``own``."""
+    found = [v for v in used_vars(index) if v in own]
+    if len(found) != 1:
+        return None
+    offset = simplify(ops.sub(index, found[0]))
+    return (found[0], offset.value) if isinstance(offset, IntImm) else None
+
+
+def _load_indices(consumer: Block, buffer: Buffer) -> tuple[PrimExpr, ...] | None:
+    """The indices of every load of ``buffer`` in ``consumer`` (``None``: none or several
+    different ones)."""
+    loads = [load for load in loads_in(consumer.body) if load.buffer is buffer]
+    if not loads or any(not structural_equal(ld, loads[0]) for ld in loads):
+        return None
+    return loads[0].indices
 
 
 def _consumer_to_producer(
     consumer: Block, predicate: PrimExpr, buffer: Buffer, producer: Block, store: BufferStore
-) -> dict[Var, PrimExpr]:
-    """Map the consumer's iter vars to the producer's, from its loads ``B[v0, v1, ...]``."""
-    loads = [load for load in loads_in(consumer.body) if load.buffer is buffer]
-    indices = loads[0].indices if loads else ()
-    mine, theirs = _domain(consumer), _domain(producer)
-    ok = (
-        bool(loads)
-        and is_const(predicate, 1)
-        and is_iter_var_list(indices, consumer)
-        and len(indices) == len(consumer.iter_vars)
-        and all(all(a is b for a, b in zip(load.indices, indices, strict=True)) for load in loads)
-        and all(
-            _same_extent(mine[v], theirs[p])  # type: ignore[index]
-            for v, p in zip(indices, store.indices, strict=True)
-        )
+) -> tuple[dict[Var, PrimExpr], PrimExpr]:
+    """Map the consumer's iter vars to the producer's from its loads ``B[v0 + c0, ...]``,
+    and the condition (over the producer's iter vars) under which the mapped point lies in
+    the consumer's domain."""
+    pattern = ConsumerLoadPatternError(
+        f"block {consumer.name_hint!r} must read {buffer.name} as {buffer.name}[v0 + c0, "
+        "v1 + c1, ...] (the same everywhere) over distinct iter vars covering every non-unit "
+        "iter var of the block, and have no predicate (T.where), as in TVM",
+        consumer,
     )
-    if not ok:
-        raise ConsumerLoadPatternError(
-            f"block {consumer.name_hint!r} must read {buffer.name} as {buffer.name}[v0, v1, ...] "
-            "over all of its iter vars, with the extents of the producer, and no predicate",
+    indices = _load_indices(consumer, buffer)
+    mine, theirs = _domain(consumer), _domain(producer)
+    pairs = [_var_plus_const(i, mine) for i in indices or ()]
+    if not is_const(predicate, 1) or indices is None or None in pairs:
+        raise pattern
+    used = {id(var) for var, _ in pairs}  # type: ignore[misc]
+    if len(used) != len(pairs) or any(
+        id(v) not in used and not is_const(r.extent, 1) for v, r in mine.items()
+    ):
+        raise pattern
+    vmap: dict[Var, PrimExpr] = {iv.var: iv.dom.min for iv in consumer.iter_vars}
+    condition: PrimExpr = ops.const(True)
+    for (var, offset), target in zip(pairs, store.indices, strict=True):  # type: ignore[misc]
+        vmap[var] = simplify(ops.sub(target, offset))
+        condition = ops.logical_and(condition, _in_domain(vmap[var], mine[var], theirs, consumer))
+    return vmap, simplify(condition, theirs)
+
+
+def _in_domain(
+    value: PrimExpr, dom: Range, producer_dom: dict[Var, Range], consumer: Block
+) -> PrimExpr:
+    """``dom.min <= value < dom.min + dom.extent``; refuses when the producer's iterations
+    cannot reach the whole of ``dom`` (the consumer would miss elements)."""
+    high = ops.add(dom.min, dom.extent)
+    low_side, high_side = ops.greater_equal(value, dom.min), ops.less(value, high)
+    reach = access_region([(value,)], producer_dom).ranges[0]
+    covered = can_prove(ops.less_equal(reach.min, dom.min)) and can_prove(
+        ops.greater_equal(ops.add(reach.min, reach.extent), high)
+    )
+    if not covered:
+        raise ProducerCoverageError(
+            f"block {consumer.name_hint!r} iterates over [{dom.min}, {high}) but its producer "
+            f"only makes the elements for [{reach.min}, {reach.min} + {reach.extent})",
             consumer,
         )
-    return dict(zip(indices, store.indices, strict=True))  # type: ignore[arg-type]
+    return ops.logical_and(low_side, high_side)
 
 
 def _consumer_store(consumer: Block) -> BufferStore:
@@ -207,6 +251,25 @@ def _merged_producer(producer: Block, store: BufferStore, consumer: Block, vmap:
     merged = producer.replace(body=body, writes=writes)
     others = [r.buffer for r in consumer.reads if r.buffer is not own.buffer]
     return _with_reads(merged, own.buffer, others)
+
+
+def _check_reverse(index: TreeIndex, consumer: Block) -> tuple[Block, dict, PrimExpr]:
+    """The producer of ``consumer``, the consumer-to-producer iter var map and the
+    condition under which a producer iteration has a consumer iteration."""
+    check_spatial_block(consumer)
+    producer = _single_producer(index, consumer)
+    check_spatial_block(producer)
+    check_single_write(producer)
+    own = single_store_body(producer)
+    _consumer_store(consumer)
+    predicate = index.realize[consumer].predicate
+    vmap, inside = _consumer_to_producer(consumer, predicate, own.buffer, producer, own)
+    _check_removable(index.func, index, consumer, producer)
+    check_complete(index, producer)
+    check_complete(index, consumer)
+    inputs = [r.buffer for r in consumer.reads if r.buffer is not own.buffer]
+    check_inputs_stable(index, consumer, inputs, producer, consumer)
+    return producer, vmap, inside
 
 
 # --------------------------------------------------------------------------- primitives
@@ -230,8 +293,11 @@ def compute_inline(state: ScheduleState, block: BlockRV) -> None:
                 vi = T.axis.spatial(128, i)
                 C[vi] = B[vi] + 1.0
 
+    The block must be the only writer of its buffer, and no block between it and its last
+    consumer may write a buffer it reads.
+
     Raises NotSpatialBlockError, NotSingleWriteBlockError, OutputBlockError,
-    BodyAnalysisError, OnlyLeafError.
+    BodyAnalysisError, OnlyLeafError, NotCompleteBlockError, StaleInputError.
     """
     # Step 1. Check: a spatial single-store block writing an intermediate buffer.
     producer = state.get_block(block)
@@ -240,11 +306,16 @@ def compute_inline(state: ScheduleState, block: BlockRV) -> None:
     check_single_write(producer)
     store = single_store_body(producer)
     _check_removable(index.func, index, producer, producer)
+    check_complete(index, producer)
+    consumers = index.consumers(producer)
+    if consumers:
+        inputs = [r.buffer for r in producer.reads]
+        check_inputs_stable(index, producer, inputs, producer, consumers[-1])
     # Step 2. Build the consumers with the loads replaced by the producer's value.
     inline = _ReplaceLoads(store.buffer, _inlined(store))
     recomputed = [r.buffer for r in producer.reads]
     new_blocks = {}
-    for consumer in index.consumers(producer):
+    for consumer in consumers:
         init = inline.visit(consumer.init) if consumer.init is not None else None
         rewritten = consumer.replace(body=inline.visit(consumer.body), init=init)
         new_blocks[consumer] = _with_reads(rewritten, store.buffer, recomputed)
@@ -258,8 +329,10 @@ def compute_inline(state: ScheduleState, block: BlockRV) -> None:
 def reverse_compute_inline(state: ScheduleState, block: BlockRV) -> None:
     """Inline a spatial consumer into its single producer and remove it (with the buffer).
 
-    The consumer must read the producer's buffer only as ``B[v0, v1, ...]`` over all of its
-    iter vars; its store ``C[g(v)] = f(B[v], ...)`` moves into the producer.
+    The consumer must read the producer's buffer only as ``B[v0 + c0, v1 + c1, ...]`` over
+    distinct iter vars (its other iter vars of extent 1) and have no ``T.where`` (as in TVM);
+    its store ``C[g(v)] = f(B[v + c], ...)`` moves into the producer. Where the consumer's
+    domain is smaller than what the producer makes, the producer gets a predicate.
 
     Before, and after ``sch.reverse_compute_inline(sch.get_block("C"))``::
 
@@ -274,22 +347,22 @@ def reverse_compute_inline(state: ScheduleState, block: BlockRV) -> None:
                 C[vi] = B[vi] + 1.0
 
     Raises NotSpatialBlockError, NonSingleProducerError, NotSingleWriteBlockError,
-    BodyAnalysisError, ConsumerLoadPatternError, OutputBlockError, OnlyLeafError.
+    BodyAnalysisError, ConsumerLoadPatternError, ProducerCoverageError, OutputBlockError,
+    OnlyLeafError, NotCompleteBlockError, StaleInputError.
     """
     # Step 1. Check the consumer, its single producer and how it reads the producer.
     consumer = state.get_block(block)
     index = state.index_of(block)
-    check_spatial_block(consumer)
-    producer = _single_producer(index, consumer)
-    check_spatial_block(producer)
-    check_single_write(producer)
+    producer, vmap, inside = _check_reverse(index, consumer)
     own = single_store_body(producer)
-    store = _consumer_store(consumer)
-    predicate = index.realize[consumer].predicate
-    vmap = _consumer_to_producer(consumer, predicate, own.buffer, producer, own)
-    _check_removable(index.func, index, consumer, producer)
-    # Step 2. Build the producer that stores the consumer's value.
-    merged = _merged_producer(producer, store, consumer, vmap)
+    # Step 2. Build the producer that stores the consumer's value (guarded by ``inside``).
+    merged = _merged_producer(producer, _consumer_store(consumer), consumer, vmap)
+    node = index.realize[producer]
+    values = dict(zip((iv.var for iv in producer.iter_vars), node.iter_values, strict=True))
+    guard = substitute(inside, values)
+    if not is_const(guard, 1) and not is_const(node.predicate, 1):
+        guard = ops.logical_and(node.predicate, guard)
+    predicate = node.predicate if is_const(guard, 1) else guard
     # Step 3. Replace the producer, remove the consumer and the intermediate buffer.
-    state.replace(producer, merged, {producer: merged})
+    state.replace(node, node.replace(block=merged, predicate=predicate), {producer: merged})
     _remove(state, block.func_name, consumer, own.buffer)

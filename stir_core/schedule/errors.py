@@ -92,5 +92,15 @@ class NotSingleWriteBlockError(ScheduleError):
     """The block writes more (or less) than exactly one buffer."""
 
 
+class NotCompleteBlockError(ScheduleError):
+    """Another block writes a buffer that the block writes: it is not the buffer's only
+    writer (TVM's "complete block" rule)."""
+
+
+class StaleInputError(ScheduleError):
+    """Moving a computation would make it read a buffer before (or after) another block
+    overwrites it."""
+
+
 class BodyAnalysisError(ScheduleError):
     """The block body is not a single store ``B[v0, v1, ...] = f(...)`` over its iter vars."""

@@ -1,20 +1,21 @@
 """Loop kinds: ``parallel``, ``vectorize``, ``unroll``.
 
 Only the ``ForKind`` of the loop changes. ``parallel`` and ``vectorize`` require that the loop
-is not bound to a reduction iter var of a block below it; ``parallel`` also requires that
-different iterations of the loop write different elements (every block below binds a spatial
-iter var to the loop and indexes its writes with it, and reads nothing it writes unless it is
-a reduction update). Dependences between two different blocks below the loop are not
-analysed yet.
+is not bound to a reduction iter var of a block below it, and that its iterations are
+independent: across all the blocks below the loop, an iteration only reads what the same
+iteration wrote or what no iteration writes, and no two iterations write the same element
+(``dependence.py``, with exact regions from ``stir_core.arith``).
 """
 
 from __future__ import annotations
 
-from ..ir import SPATIAL, Block, BlockRealize, For, ForKind
-from .checks import check_loop_starts_with_zero, used_vars, uses_var
+from ..ir import SPATIAL, BlockRealize, For, ForKind
+from .checks import check_loop_starts_with_zero, is_const, uses_var
+from .dependence import first_dependence
 from .errors import ScheduleError
 from .handles import LoopRV, ScheduleState
 from .primitive import primitive
+from .tree import TreeIndex
 
 # ----------------------------------------------------------------------------- errors
 
@@ -42,28 +43,19 @@ def _check_no_reduction(realizes: list[BlockRealize], loop: For, action: str) ->
                 )
 
 
-def _writes_depend_on(block: Block, dependent: set) -> bool:
-    """Every region ``block`` writes is indexed by one of the ``dependent`` iter vars."""
-    return all(any(used_vars(r.min) & dependent for r in region.region) for region in block.writes)
-
-
-def _check_independent(realizes: list[BlockRealize], loop: For) -> None:
-    for realize in realizes:
-        block = realize.block
-        dependent = {
-            iv.var
-            for iv, value in zip(block.iter_vars, realize.iter_values, strict=True)
-            if iv.iter_type is SPATIAL and uses_var(value, loop.loop_var)
-        }
-        written = {region.buffer for region in block.writes}
-        self_read = any(region.buffer in written for region in block.reads)
-        if not _writes_depend_on(block, dependent) or (self_read and not block.is_reduction):
-            raise LoopCarriedDependenceError(
-                f"iterations of loop {loop.loop_var.name!r} are not independent: block "
-                f"{block.name_hint!r} does not write different elements in each iteration",
-                loop,
-                block,
-            )
+def _check_independent(index: TreeIndex, realizes: list[BlockRealize], loop: For) -> None:
+    if is_const(loop.extent, 1):
+        return
+    found = first_dependence(index, loop, realizes)
+    if found is not None:
+        write, other = found
+        what = "writes" if other.store else "reads"
+        raise LoopCarriedDependenceError(
+            f"iterations of loop {loop.loop_var.name!r} are not independent: block "
+            f"{other.block!r} {what} elements of {write.buffer.name} that block "
+            f"{write.block!r} writes in another iteration",
+            loop,
+        )
 
 
 def _set_kind(state: ScheduleState, loop: LoopRV, kind: ForKind) -> For:
@@ -92,7 +84,7 @@ def parallel(state: ScheduleState, loop: LoopRV) -> None:
     check_loop_starts_with_zero(node)
     realizes = state.index_of(loop).realizes_below(node.body)
     _check_no_reduction(realizes, node, "parallelize")
-    _check_independent(realizes, node)
+    _check_independent(state.index_of(loop), realizes, node)
     # Step 2/3. Build and replace.
     _set_kind(state, loop, ForKind.PARALLEL)
 
@@ -106,13 +98,14 @@ def vectorize(state: ScheduleState, loop: LoopRV) -> None:
         for j in range(16):                  for j in T.vectorized(16):
             with T.block("B"): ...               with T.block("B"): ...
 
-    Raises LoopNotStartWithZeroError, ReductionLoopError.
+    Raises LoopNotStartWithZeroError, ReductionLoopError, LoopCarriedDependenceError.
     """
-    # Step 1. Check: no reduction carried by the loop.
+    # Step 1. Check: no reduction carried by the loop, independent iterations.
     node = state.get_loop(loop)
     check_loop_starts_with_zero(node)
     realizes = state.index_of(loop).realizes_below(node.body)
     _check_no_reduction(realizes, node, "vectorize")
+    _check_independent(state.index_of(loop), realizes, node)
     # Step 2/3. Build and replace.
     _set_kind(state, loop, ForKind.VECTORIZED)
 

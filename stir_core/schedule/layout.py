@@ -7,11 +7,9 @@ mapped through ``f`` with ``stir_core.arith.region``; the new shape is the exact
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from ..arith import const_int_bound, simplify
@@ -25,13 +23,15 @@ from ..ir import (
     PrimExpr,
     Range,
     Var,
-    substitute,
 )
 from ..ir import op as ops
 from .errors import ScheduleError
 from .handles import BlockRV, ScheduleState
+from .index_map import IndexMap
+from .padding import PadValueError, add_padding, last_writer, padding
 from .primitive import primitive
 from .storage import BufferReplacer, block_buffer, rewrite_buffer
+from .tree import TreeIndex
 
 # ----------------------------------------------------------------------------- errors
 
@@ -45,39 +45,10 @@ class BufferNotFoundError(ScheduleError):
     is not ``("read" | "write", index)`` or a name)."""
 
 
-class PadValueError(ScheduleError):
-    """``pad_value`` was given: padding values are not supported yet."""
-
-
-# ---------------------------------------------------------------------------- IndexMap
+# ---------------------------------------------------------------------------- helpers
 
 #: injectivity is checked point by point for buffers up to this many elements
 _CHECKED_ELEMENTS = 4096
-
-
-@dataclass(frozen=True)
-class IndexMap:
-    """``lambda i, j: (i // 16, j, i % 16)`` as IR: the input variables and the outputs."""
-
-    initial_indices: tuple[Var, ...]
-    final_indices: tuple[PrimExpr, ...]
-
-    @staticmethod
-    def from_func(func: Callable[..., Any]) -> IndexMap:
-        """Call ``func`` on fresh variables (named like its parameters)."""
-        variables = tuple(Var(name) for name in inspect.signature(func).parameters)
-        result = func(*variables)
-        outputs = result if isinstance(result, (tuple, list)) else (result,)
-        return IndexMap(variables, tuple(ops.convert(out) for out in outputs))
-
-    def map_indices(self, indices: Sequence[PrimExpr]) -> tuple[PrimExpr, ...]:
-        vmap = dict(zip(self.initial_indices, indices, strict=True))
-        return tuple(simplify(substitute(out, vmap)) for out in self.final_indices)
-
-    def __str__(self) -> str:
-        args = ", ".join(v.name for v in self.initial_indices)
-        outs = ", ".join(str(out) for out in self.final_indices)
-        return f"lambda {args}: ({outs}{',' if len(self.final_indices) == 1 else ''})"
 
 
 def _as_index_map(index_map: Any, buffer: Buffer, block: Block) -> IndexMap:
@@ -158,6 +129,21 @@ def _mapped_region(mapping: IndexMap, region: BufferRegion) -> tuple[Range, ...]
     return arith_region([image], domain).ranges
 
 
+def _check_padding(
+    index: TreeIndex, mapping: IndexMap, old: Buffer, new: Buffer, block: Block, value: Any
+) -> tuple[tuple[Var, ...], PrimExpr] | None:
+    """The padding to fill with ``value`` (``None``: no value, or no padding)."""
+    if value is None:
+        return None
+    if last_writer(index, old) is None:
+        raise PadValueError(
+            f"pad_value for {old.name}: no block writes it (padding a function input, which "
+            "TVM asserts with T.assume, is not supported)",
+            block,
+        )
+    return padding(mapping, old, new, block)
+
+
 # --------------------------------------------------------------------------- primitives
 
 
@@ -179,21 +165,26 @@ def transform_layout(
         ...B[vi, vj] = A[vi, vj] * 2.0               ...B[vi // 16, vj, vi % 16] = A[vi, vj] * 2.0
         ...C[vi, vj] = B[vi, vj] + 1.0               ...C[vi, vj] = B[vi // 16, vj, vi % 16] + 1.0
 
+    ``pad_value``: the elements of the new layout that no old element maps to (padding) are
+    written with this value by a block ``<buffer>_pad`` placed after the buffer's last
+    writer (see ``padding.py``).
+
     Raises BufferNotFoundError, BufferIndexOutOfRangeError, IndexMapError, PadValueError.
     """
     # Step 1. Check the buffer and the map (arity, non-negative, injective).
     node = state.get_block(block)
     old = _find_buffer(node, buffer)
     mapping = _as_index_map(index_map, old, node)
-    if pad_value is not None:
-        raise PadValueError(f"transform_layout of {old.name}: pad_value is not supported", node)
     shape = _new_shape(mapping, old, node)
     _check_injective(mapping, old, node)
-    # Step 2. Build the buffer in its new shape, Step 3. rewrite every use of it.
     new = old.replace(shape=shape, strides=(), align_constraints=())
+    padded = _check_padding(state.index_of(block), mapping, old, new, node, pad_value)
+    # Step 2. Build the buffer in its new shape, Step 3. rewrite every use of it.
     replacer = BufferReplacer(
         {old: new},
         indices=lambda _, indices: mapping.map_indices(indices),
         region=lambda _, region: region.replace(region=_mapped_region(mapping, region)),
     )
     rewrite_buffer(state, block.func_name, old, new, replacer)
+    if padded is not None:
+        add_padding(state, block.func_name, padded, new, pad_value)

@@ -226,16 +226,22 @@ class _RFactor:
         indices.insert(self.axis, extra)
         point = self.rf_buffer.vload(indices)
         rhs = substitute(self.rhs, vmap)
-        body = buffer_store(self.rf_buffer, _COMBINERS[self.kind](point, rhs), indices)
-        init = buffer_store(self.rf_buffer, _identity(self.kind, self.rf_buffer.dtype), indices)
+        identity = _identity(self.kind, self.rf_buffer.dtype)
         region = BufferRegion(
             self.rf_buffer, tuple(Range(i, ops.const(1, i.dtype)) for i in indices)
         )
         reads = [substitute(r, vmap) for r in self.block.reads if r.buffer is not self.store.buffer]
+        if any(iv.iter_type is IterType.COMM_REDUCE for iv in ivs):
+            body = buffer_store(self.rf_buffer, _COMBINERS[self.kind](point, rhs), indices)
+            init: BufferStore | None = buffer_store(self.rf_buffer, identity, indices)
+            reads.insert(0, region)
+        else:  # the rfactor loop was the whole reduction: one term per element, no init
+            body = buffer_store(self.rf_buffer, _COMBINERS[self.kind](identity, rhs), indices)
+            init = None
         block = Block(
             self.block.name_hint + "_rf",
             tuple(ivs),
-            (region, *reads),
+            tuple(reads),
             (region,),
             body,
             init,

@@ -51,6 +51,10 @@ class AccessPatternError(ScheduleError):
     distinct spatial iter vars."""
 
 
+class PredicateNotCarriedError(ScheduleError):
+    """The moved block's ``T.where`` cannot be expressed at its new place."""
+
+
 class RegionNotCoveredError(ScheduleError):
     """The accesses of the other side reach outside what the moved block can compute."""
 
@@ -224,6 +228,40 @@ def point_dims(block: Block, region: BufferRegion) -> list[tuple[Var, PrimExpr]]
     return dims
 
 
+def _var_offset(index: PrimExpr, spatial: set[Var]) -> tuple[Var, int] | None:
+    found = used_vars(index) & spatial
+    if len(found) != 1:
+        return None
+    var = next(iter(found))
+    offset = simplify(ops.sub(index, var))
+    return (var, offset.value) if isinstance(offset, IntImm) else None
+
+
+def read_dims(block: Block, buffer: Buffer) -> list[tuple[Var, int, int]]:
+    """``[(v, low, high), ...]``: every read of ``buffer`` in ``block`` is
+    ``B[v0 + c0, v1 + c1, ...]`` over distinct spatial iter vars, with ``low <= c <= high``
+    per dimension (a stencil when ``low < high``)."""
+    spatial = {iv.var for iv in block.iter_vars if iv.iter_type is IterType.DATA_PAR}
+    accesses, _ = block_accesses(block, buffer, False)
+    dims: list[tuple[Var, int, int]] = []
+    for dim in range(len(buffer.shape)):
+        found = [_var_offset(access.indices[dim], spatial) for access in accesses]
+        var = found[0][0] if found and found[0] is not None else None
+        if (
+            var is None
+            or any(f is None or f[0] is not var for f in found)
+            or any(var is v for v, _, _ in dims)
+        ):
+            raise AccessPatternError(
+                f"block {block.name_hint!r} reads {buffer.name} in dimension {dim} with indices "
+                "that are not one spatial iter var plus constants (distinct per dimension)",
+                block,
+            )
+        offsets = [f[1] for f in found]  # type: ignore[index]
+        dims.append((var, min(offsets), max(offsets)))
+    return dims
+
+
 def the_region(block: Block, regions: Sequence[BufferRegion], buffer: Buffer) -> BufferRegion:
     found = [r for r in regions if r.buffer is buffer]
     if len(found) != 1:
@@ -260,7 +298,8 @@ def iterate(
     for iv in block.iter_vars:
         rng = needed.get(iv.var, iv.dom)
         extent = simplify(rng.extent, outer)
-        bounded = extent if isinstance(extent, IntImm) else _upper(extent, outer)
+        invariant = not (used_vars(extent) & set(outer))  # constant or shape variables only
+        bounded = extent if invariant else _upper(extent, outer)
         if bounded is extent and isinstance(extent, IntImm) and extent.value == 1 and not keep_unit:
             value = simplify(rng.min, outer)
         else:
@@ -277,9 +316,47 @@ def iterate(
     return result
 
 
+def carry_predicate(
+    node: BlockRealize, loops: set[Var], iteration: Iteration, outer: dict[Var, Range]
+) -> None:
+    """Keep the ``T.where`` of the moved realize ``node`` in ``iteration``: dropped when the
+    iter var domains imply it, rewritten over the new iter values when each of the old
+    ``loops`` it uses is itself an iter value; otherwise refused."""
+    old = node.predicate
+    if _is_true(old):
+        return
+    ranges = {v: Range(ops.const(0, v.dtype), ops.const(1 << 30, v.dtype)) for v in loops}
+    facts = [
+        ops.logical_and(
+            ops.greater_equal(value, iv.dom.min), ops.less(value, iv.dom.min + iv.dom.extent)
+        )
+        for iv, value in zip(node.block.iter_vars, node.iter_values, strict=True)
+    ]
+    if can_prove(old, Domain(ranges, facts)):
+        return
+    vmap = {
+        value: new
+        for value, new in zip(node.iter_values, iteration.values, strict=True)
+        if isinstance(value, Var)
+    }
+    if not (used_vars(old) & loops) <= set(vmap):
+        raise PredicateNotCarriedError(
+            f"the T.where({old}) of block {node.block.name_hint!r} uses loops that are not "
+            "iter values of the block: it cannot be kept at the new place",
+            node.block,
+        )
+    kept = simplify(substitute(old, vmap), outer)
+    iteration.predicate = (
+        kept if _is_true(iteration.predicate) else ops.logical_and(iteration.predicate, kept)
+    )
+
+
 def _upper(extent: PrimExpr, outer: dict[Var, Range]) -> PrimExpr:
+    """A loop-invariant bound of an extent depending on outer loops (the extent itself
+    when only the dtype's limit bounds it)."""
     high = const_int_bound(extent, outer)[1]
-    return ops.const(high, extent.dtype) if high is not None else extent
+    limit = (1 << (extent.dtype.bits - 1)) - 1
+    return ops.const(high, extent.dtype) if high is not None and high < limit else extent
 
 
 def _and(predicate: PrimExpr, condition: PrimExpr, domain: dict[Var, Range]) -> PrimExpr:

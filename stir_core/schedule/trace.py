@@ -6,6 +6,7 @@ handles in place, its outputs). ``Trace.as_python()`` prints TVM-style replay co
     b0 = sch.get_block(name="C", func_name="main")
     l1, l2, l3 = sch.get_loops(block=b0)
     l4, l5 = sch.split(loop=l1, factors=[None, 32], preserve_unit_iters=True)
+    sch.transform_layout(block=b0, buffer=("write", 0), index_map=lambda i, j: (j, i), ...)
 
 and ``replay(trace, Schedule(func))`` (or ``exec`` of that text with ``sch`` bound) applies the same
 primitives to a fresh schedule.
@@ -21,13 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
 from .handles import Handle, LoopRV
+from .index_map import IndexMap, IndexMapNotPrintableError, python_text
 
 if TYPE_CHECKING:
     from .schedule import Schedule
 
 
 class TraceNotPrintableError(UserError):
-    """An argument has no Python literal form (e.g. a symbolic expression)."""
+    """An argument has no Python literal form (e.g. a symbolic expression, or an index map
+    using ``T.*`` functions)."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,11 @@ def _literal(value: Any, names: dict[Handle, str]) -> str:
             if isinstance(value, list)
             else f"({inner}{',' if len(value) == 1 else ''})"
         )
+    if isinstance(value, IndexMap) or (callable(value) and not isinstance(value, type)):
+        try:
+            return python_text(value)
+        except IndexMapNotPrintableError as err:
+            raise TraceNotPrintableError(str(err)) from err
     if isinstance(value, enum.Enum):
         raise TraceNotPrintableError(f"cannot print the enum value {value!r} as Python")
     if isinstance(value, str):

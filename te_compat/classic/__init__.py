@@ -1,6 +1,8 @@
 """The classic TE schedule (``te.create_schedule``, ``s[C].split``...) on S-TIR."""
 
+from .cache import CacheError
 from .itervar import ThreadAxisError, UnknownIterVarError, thread_axis
+from .rfactor import RFactorError
 from .schedule import (
     Schedule,
     ScheduleArgumentError,
@@ -12,7 +14,9 @@ from .stage import AttachError, PlaceholderStageError, Stage, StageArgumentError
 
 __all__ = [
     "AttachError",
+    "CacheError",
     "PlaceholderStageError",
+    "RFactorError",
     "Schedule",
     "ScheduleArgumentError",
     "Stage",

@@ -75,13 +75,23 @@ def cache_read(sch: Schedule, tensor: Tensor, scope: str, readers: Any) -> Tenso
     return cache
 
 
-def cache_write(sch: Schedule, tensor: Tensor | Sequence[Tensor], scope: str) -> Tensor:
+def cache_write(
+    sch: Schedule, tensor: Tensor | Sequence[Tensor], scope: str
+) -> Tensor | list[Tensor]:
     """Compute ``tensor``'s stage into a ``scope`` buffer, then copy it out (TVM's
-    ``cache_write``); the original stage becomes the copy, the returned tensor the compute."""
+    ``cache_write``); the original stage becomes the copy, the returned tensor the compute.
+    Given a list (``s.cache_write([C], "local")``), returns a list, as TVM does."""
     if isinstance(tensor, (list, tuple)):
         if len(tensor) != 1:
-            raise CacheError("cache_write of several outputs of one stage is not supported yet")
-        tensor = tensor[0]
+            raise CacheError(
+                f"cache_write of {len(tensor)} outputs of one stage is not supported yet: "
+                "S-TIR's cache_write and compute_at handle blocks writing one buffer"
+            )
+        return [_cache_write_one(sch, tensor[0], scope)]
+    return _cache_write_one(sch, tensor, scope)
+
+
+def _cache_write_one(sch: Schedule, tensor: Tensor, scope: str) -> Tensor:
     stage = sch[tensor]
     if stage.records or stage.attach_type != "root":
         raise CacheError(
@@ -108,6 +118,7 @@ def cache_write(sch: Schedule, tensor: Tensor | Sequence[Tensor], scope: str) ->
     stage.body = (cache.load([iv.var for iv in stage.axis]),)
     stage.all_iter_vars = list(stage.axis)
     stage.leaf_iter_vars = list(stage.axis)
+    stage.iter_index = list(range(len(stage.axis)))
     stage.rebind_loops()
     return cache
 

@@ -19,12 +19,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from stir_core.errors import UserError
-from stir_core.ir import PrimFunc, Var
+from stir_core.ir import IterVar, PrimFunc, Var
 from stir_core.schedule import Schedule as TirSchedule
 
 from ..te.create_prim_func import create_prim_func
 from ..te.tensor import ComputeOp, Operation, PlaceholderOp, Tensor
 from . import cache
+from . import rfactor as rfactor_module
 from .stage import Stage
 
 
@@ -139,9 +140,15 @@ class Schedule:
         """TVM's ``s.cache_read(tensor, scope, readers)``; returns the cache tensor."""
         return cache.cache_read(self, tensor, scope, readers)
 
-    def cache_write(self, tensor: Tensor | Sequence[Tensor], scope: str) -> Tensor:
-        """TVM's ``s.cache_write(tensor, scope)``; returns the cache tensor."""
+    def cache_write(self, tensor: Tensor | Sequence[Tensor], scope: str) -> Any:
+        """TVM's ``s.cache_write(tensor, scope)``; returns the cache tensor (a list of them
+        when given a list)."""
         return cache.cache_write(self, tensor, scope)
+
+    def rfactor(self, tensor: Tensor, axis: IterVar, factor_axis: int = 0) -> Any:
+        """TVM's ``s.rfactor(tensor, axis, factor_axis=0)``: the factored tensor (a list
+        for a multi-output reduction); ``s[tensor]`` then reduces it."""
+        return rfactor_module.rfactor(self, tensor, axis, factor_axis)
 
     # ----------------------------------------------------------------- lowering
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from stir_core.errors import UserError
 from stir_core.ir import IterType, IterVar, PrimExpr, op
-from stir_core.schedule import BlockRV, ScheduleError
+from stir_core.schedule import BlockRV, LoopRV, ScheduleError
 
 from ..te.tensor import Operation
 from .itervar import Fuse, LoopMap, Split, UnknownIterVarError, contains, derived, index_of
@@ -64,6 +64,9 @@ class Stage:
         self.double_buffered = False
         #: false when S-TIR could not follow an attach (the stage keeps its old loops)
         self.in_stir = True
+        #: for each root IterVar, the position of its iter var in the block (rfactor
+        #: blocks order them differently)
+        self.iter_index: list[int] = list(range(len(roots)))
 
     def __repr__(self) -> str:
         return f"stage({self.op.name}, {type(self.op).__name__})"
@@ -209,6 +212,10 @@ class Stage:
                 f"compute_at: {scope.var.name!r} is not a leaf axis of stage {parent.op.name!r}"
             )
         self.attach_type, self.attach_stage, self.attach_ivar = "scope", parent, scope
+        if not (self.in_stir and parent.in_stir):
+            self.sch.failures.append(f"compute_at of stage {self.op.name!r}: not in S-TIR")
+            self.in_stir = False
+            return
         try:
             self.sch.sch.compute_at(self._block(), parent.loops[scope], preserve_unit_loops=True)
         except ScheduleError as err:
@@ -220,13 +227,48 @@ class Stage:
 
     # --------------------------------------------------------------------- helpers
 
+    def reset(self, operation: Operation) -> None:
+        """The stage now computes ``operation`` (after ``rfactor``/``cache_write``): its
+        root IterVars are the leaves again, with no relations and no loop methods."""
+        self.op = operation
+        self.axis = tuple(getattr(operation, "axis", ()))
+        self.reduce_axis = tuple(getattr(operation, "reduce_axis", ()))
+        self.body = tuple(getattr(operation, "body", ()))
+        self.all_iter_vars = self.root_iter_vars
+        self.leaf_iter_vars = self.root_iter_vars
+        self.relations, self.records = [], []
+        self.iter_index = list(range(len(self.all_iter_vars)))
+
+    def adopt_loops(self, loops: Sequence[LoopRV]) -> None:
+        """Map the root IterVars to ``loops`` (one each), reordering them into the roots'
+        order when the S-TIR nest has them in another."""
+        sch = self.sch.sch
+        nest = [sch.get(lp) for lp in sch.get_loops(self._block())]
+        where = [next(k for k, lp in enumerate(nest) if lp is sch.get(loop)) for loop in loops]
+        if where != sorted(where):
+            sch.reorder(*loops)
+        self.loops = LoopMap(self.op.name)
+        for iv, loop in zip(self.root_iter_vars, loops, strict=True):
+            self.loops[iv] = loop
+
+    def bind_iter_index(self) -> None:
+        """Record which block iter var each root's loop is bound to (loops adopted from a
+        fresh S-TIR nest, each bound to exactly one iter var)."""
+        sch = self.sch.sch
+        node = sch.get(self._block())
+        realize = sch.state.index_of(self._block()).realize[node]
+        loop_vars = [sch.get(self.loops[iv]).loop_var for iv in self.root_iter_vars]
+        self.iter_index = [
+            next(k for k, value in enumerate(realize.iter_values) if value is var)
+            for var in loop_vars
+        ]
+
     def rebind_loops(self) -> None:
-        """Map the root IterVars to the block's innermost loops, then re-apply the records."""
+        """Map the root IterVars to the block's innermost loops (S-TIR made them one per
+        block iter var, in the block's order), then re-apply the loop methods."""
         roots = self.root_iter_vars
         loops = self.sch.sch.get_loops(self._block())[-len(roots) :] if roots else []
-        self.loops = LoopMap(self.op.name)
-        for iv, loop in zip(roots, loops, strict=True):
-            self.loops[iv] = loop
+        self.adopt_loops([loops[k] for k in self.iter_index])
         for record in self.records:
             record.apply(self)
 
@@ -237,7 +279,8 @@ class Stage:
 
     def _record(self, record: Record) -> None:
         self._block()
-        record.apply(self)
+        if self.in_stir:
+            record.apply(self)
         self.records.append(record)
 
     def _loop_primitive(self, name: str, var: IterVar, *args: Any) -> None:

@@ -17,11 +17,11 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from stir_core import arith
-from stir_core.ir import IntImm, IterVar, PrimExpr, Range, Var, op
+from stir_core.ir import IntImm, IterVar, PrimExpr, Range, Var, op, post_order_visit
 
 from ..classic.schedule import Schedule
 from ..classic.stage import Stage
-from .count import total
+from .count import largest, total
 from .exact import exact_infer_bound
 from .graph import attach_path
 from .model import classic_infer_bound
@@ -104,6 +104,13 @@ def _num(value: int | None) -> str:
 
 
 def _max_value(expr: PrimExpr, domain: dict[Var, Range]) -> int | None:
+    """The largest value of ``expr`` over the loop domain: by enumerating the loops it
+    uses when their ranges are constant, else ``arith.bound``."""
+    free: set[Var] = set()
+    post_order_visit(expr, lambda node: free.add(node) if isinstance(node, Var) else None)
+    counted = largest(expr, {var: rng for var, rng in domain.items() if var in free})
+    if counted is not None:
+        return counted
     try:
         found = arith.bound(expr, domain).max
     except arith.ArithError:
@@ -159,9 +166,11 @@ def _computed(
     stage: Stage, path: list[IterVar], bounds: dict, roots: list[int | None]
 ) -> int | None:
     """Sum over the attach path's iterations of the product of the root extents."""
+    if any(iv not in bounds for iv in stage.root_iter_vars):
+        return None
     work: PrimExpr = op.const(1)
-    for iv in stage.root_iter_vars:
-        work = op.mul(work, bounds[iv].extent)
+    for iv in stage.root_iter_vars:  # tail iterations of a guarded split have extent <= 0
+        work = op.mul(work, op.maximum(bounds[iv].extent, 0))
     counted = total(work, {iv.var: bounds[iv] for iv in path if iv in bounds})
     if counted is not None:
         return counted

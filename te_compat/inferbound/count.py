@@ -61,6 +61,17 @@ def _eval(expr: PrimExpr, values: Mapping[Var, np.ndarray]) -> Any:
 
 def total(expr: PrimExpr, ranges: Mapping[Var, Range], limit: int = 1 << 22) -> int | None:
     """The sum of ``expr`` over the box ``ranges`` (``None`` if it cannot be counted)."""
+    return _reduce_box(expr, ranges, limit, np.sum)
+
+
+def largest(expr: PrimExpr, ranges: Mapping[Var, Range], limit: int = 1 << 22) -> int | None:
+    """The largest value of ``expr`` over the box ``ranges`` (``None`` if unknown)."""
+    return _reduce_box(expr, ranges, limit, np.max)
+
+
+def _reduce_box(
+    expr: PrimExpr, ranges: Mapping[Var, Range], limit: int, reduce: Callable[..., Any]
+) -> int | None:
     bounds = []
     for var, rng in ranges.items():
         low, extent = arith.simplify(rng.min), arith.simplify(rng.extent)
@@ -78,4 +89,6 @@ def total(expr: PrimExpr, ranges: Mapping[Var, Range], limit: int = 1 << 22) -> 
     except _Unsupported:
         return None
     size = int(np.prod([e for _, _, e in bounds], dtype=np.int64))
-    return int(np.sum(np.broadcast_to(result, axes[0].shape if axes else ()))) if size else 0
+    if not size:
+        return 0 if reduce is np.sum else None
+    return int(reduce(np.broadcast_to(result, axes[0].shape if axes else ())))

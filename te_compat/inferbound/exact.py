@@ -61,7 +61,8 @@ def _root_ranges(sch: Schedule, stage: Stage, loops: dict[IterVar, For]) -> dict
     domain = arith.Domain(ranges, (realize.predicate,))
     roots = stage.root_iter_vars
     result: dict[IterVar, Range] = {}
-    for iv, block_iv, value in zip(roots, block.iter_vars, realize.iter_values, strict=False):
+    for iv, position in zip(roots, stage.iter_index, strict=True):
+        block_iv, value = block.iter_vars[position], realize.iter_values[position]
         try:
             found = arith.region([[value]], domain).clamp([block_iv.dom]).ranges[0]
         except arith.ArithError:

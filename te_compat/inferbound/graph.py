@@ -10,26 +10,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from stir_core.ir import BufferLoad, IRMutator, IterVar, PrimExpr, post_order_visit, substitute
+from stir_core.ir import (
+    Buffer,
+    BufferLoad,
+    IRMutator,
+    IterVar,
+    PrimExpr,
+    post_order_visit,
+    substitute,
+)
 
 from ..classic.itervar import STORAGE_RANK, ThreadScope, default_storage_rank
 from ..classic.schedule import Schedule
 from ..classic.stage import Stage
-from ..te.tensor import ComputeOp, Operation, tensor_of_buffer
+from ..te.tensor import ComputeOp, tensor_of_buffer
 
 
 class _Inline(IRMutator):
     """Replace loads of inlined tensors by their (recursively inlined) bodies."""
 
-    def __init__(self, inlined: dict[int, Stage]) -> None:
+    def __init__(self, inlined: dict[Buffer, Stage]) -> None:
         self.inlined = inlined
 
     def visit_BufferLoad(self, node: BufferLoad) -> PrimExpr:
         node = self.generic_visit(node)
         tensor = tensor_of_buffer(node.buffer)
-        if tensor is None or id(tensor.op) not in self.inlined:
+        stage = self.inlined.get(node.buffer)
+        if tensor is None or stage is None:
             return node
-        stage = self.inlined[id(tensor.op)]
         vmap = {iv.var: index for iv, index in zip(stage.axis, node.indices, strict=True)}
         return self.visit(substitute(stage.body[tensor.value_index], vmap))
 
@@ -39,43 +47,48 @@ class GraphContext:
     """Everything InferBound reads besides the ranges being computed."""
 
     stages: list[Stage]
-    bodies: dict[int, tuple[PrimExpr, ...]] = field(default_factory=dict)
-    consumers: dict[int, list[Stage]] = field(default_factory=dict)
-    attach_path: dict[int, list[IterVar]] = field(default_factory=dict)
+    bodies: dict[Stage, tuple[PrimExpr, ...]] = field(default_factory=dict)
+    consumers: dict[Stage, list[Stage]] = field(default_factory=dict)
+    attach_path: dict[Stage, list[IterVar]] = field(default_factory=dict)
     bind_map: dict[IterVar, IterVar] = field(default_factory=dict)
 
-    def body(self, op: Operation) -> tuple[PrimExpr, ...]:
-        return self.bodies.get(id(op), ())
+    def body(self, stage: Stage) -> tuple[PrimExpr, ...]:
+        return self.bodies.get(stage, ())
 
 
 def build_context(sch: Schedule) -> GraphContext:
     """``InferBound``'s preparation: read graph, attach paths, bind map, inlined bodies."""
     live = [s for s in sch.stages if s.attach_type != "inline"]
     ctx = GraphContext(live)
-    inliner = _Inline({id(s.op): s for s in sch.stages if s.attach_type == "inline"})
+    inliner = _Inline(_writers([s for s in sch.stages if s.attach_type == "inline"]))
     for stage in live:
         if isinstance(stage.op, ComputeOp):
-            ctx.bodies[id(stage.op)] = tuple(inliner.visit(b) for b in stage.body)
+            ctx.bodies[stage] = tuple(inliner.visit(b) for b in stage.body)
         ctx.bind_map.update(stage.bind_map)
+    writers = _writers(live)
     for stage in live:
-        for producer in _read_ops(ctx, stage.op):
-            ctx.consumers.setdefault(id(producer), []).append(stage)
+        for producer in _producers(ctx, stage, writers):
+            ctx.consumers.setdefault(producer, []).append(stage)
     for stage in live:
-        ctx.attach_path[id(stage.op)] = attach_path(stage)
+        ctx.attach_path[stage] = attach_path(stage)
     return ctx
 
 
-def _read_ops(ctx: GraphContext, operation: Operation) -> list[Operation]:
-    found: dict[int, Operation] = {}
+def _writers(stages: list[Stage]) -> dict[Buffer, Stage]:
+    """The stage writing each tensor's buffer (rfactor's ``B.repl`` writes ``B``)."""
+    return {t.buffer: s for s in stages for t in s.op.outputs}
+
+
+def _producers(ctx: GraphContext, stage: Stage, writers: dict[Buffer, Stage]) -> list[Stage]:
+    found: dict[Stage, None] = {}
 
     def record(node: object) -> None:
-        tensor = tensor_of_buffer(node.buffer) if isinstance(node, BufferLoad) else None
-        if tensor is not None:
-            found[id(tensor.op)] = tensor.op
+        if isinstance(node, BufferLoad) and node.buffer in writers:
+            found[writers[node.buffer]] = None
 
-    for body in ctx.body(operation):
+    for body in ctx.body(stage):
         post_order_visit(body, record)
-    return list(found.values())
+    return list(found)
 
 
 def attach_path(stage: Stage) -> list[IterVar]:
@@ -99,7 +112,7 @@ def storage_rank(stage: Stage, ctx: GraphContext) -> int:
     if stage.scope:
         return STORAGE_RANK.get(stage.scope.split(".")[0], 0)
     ranks = [-1]
-    for iv in ctx.attach_path[id(stage.op)]:
+    for iv in ctx.attach_path[stage]:
         tag = thread_tag(iv, ctx)
         if tag and tag != "pipeline":
             ranks.append(ThreadScope.of(tag).rank)

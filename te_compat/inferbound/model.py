@@ -86,7 +86,7 @@ def need_relax(iv: IterVar, found_attach: bool, ctx: GraphContext, rank: int) ->
 
 def infer_root_bound(stage: Stage, ctx: GraphContext, rmap: RangeMap) -> None:
     """``bound.cc: InferRootBound``: the root ranges of ``stage`` from its consumers."""
-    consumers = ctx.consumers.get(id(stage.op), [])
+    consumers = ctx.consumers.get(stage, [])
     if stage.is_output or not isinstance(stage.op, ComputeOp) or not consumers:
         for iv in stage.root_iter_vars:
             rmap[iv] = iv.dom
@@ -103,7 +103,7 @@ def _consumer_domain(
     stage: Stage, consumer: Stage, ctx: GraphContext, rmap: RangeMap, rank: int
 ) -> dict:
     """The set of each root variable of ``consumer`` while ``stage`` is computed once."""
-    stage_attach = ctx.attach_path[id(stage.op)]
+    stage_attach = ctx.attach_path[stage]
     up_state: SetMap = {}
     found = False
     for iv in reversed(consumer.leaf_iter_vars):
@@ -117,7 +117,7 @@ def _consumer_domain(
         else:
             up_state[iv] = Interval.from_range(vrange)
     relax: dict = {}
-    for iv in ctx.attach_path[id(consumer.op)]:
+    for iv in ctx.attach_path[consumer]:
         found = found or contains(stage_attach, iv)
         if need_relax(iv, found, ctx, rank):
             relax[iv.var] = Interval.from_range(rmap[iv])
@@ -150,7 +150,7 @@ def _prop_bound_to_inputs(
         for dim, index in enumerate(node.indices):
             dims[dim].append(_clamped(eval_set(index, dom_map), tensor.shape[dim]))
 
-    for body in ctx.body(consumer.op):
+    for body in ctx.body(consumer):
         post_order_visit(body, visit)
 
 

@@ -214,6 +214,16 @@ def test_non_contiguous(axpy):
     fails(axpy, ArgumentLayoutError, "buffer 'X'", a, np.asfortranarray(x), y, 1.0)
 
 
+def test_unaligned(axpy):
+    a, x, y = arrays()
+    raw = np.zeros(a.nbytes + 1, np.uint8)
+    unaligned = np.frombuffer(raw.data, np.float32, a.size, offset=1).reshape(a.shape)
+    assert not unaligned.flags.aligned and unaligned.flags.c_contiguous
+    fails(
+        axpy, ArgumentLayoutError, r"argument 0 \(buffer 'A'\) is not aligned", unaligned, x, y, 1.0
+    )
+
+
 def test_read_only_output(axpy):
     a, x, y = arrays()
     y.setflags(write=False)

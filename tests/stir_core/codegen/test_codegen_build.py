@@ -3,6 +3,8 @@ unsupported IR, S-TIR lowered first, and the kernel's IR/assembly views."""
 
 from __future__ import annotations
 
+import gc
+
 import llvmlite.binding as llvm_binding
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from stir_core.codegen import (
     UnsupportedIRError,
     UnsupportedTargetError,
     build,
+    clear_cache,
     compile_count,
     host_target,
     parse_target,
@@ -190,3 +193,76 @@ def test_s_tir_is_lowered_first():
     b = np.zeros(n, np.float32)
     kernel(a, b)
     assert np.array_equal(b, 2 * a)
+
+
+def test_functions_carry_target_attributes():
+    n = 64
+    A = ir.decl_buffer((n,), "float32", "A")
+    i = ir.Var("i")
+    body = ir.buffer_store(A, A[i] + 1.0, [i])
+    func = ir.PrimFunc((A,), ir.For(i, op.const(0), op.const(n), ir.ForKind.PARALLEL, body))
+    target = parse_target("llvm -mcpu=skylake-avx512")
+    text = build(func, target).llvm_ir_unoptimized
+    defines = [line for line in text.splitlines() if line.startswith("define")]
+    assert len(defines) == 3  # the kernel, the outlined body and its task
+    for line in defines:
+        assert '"target-cpu"="skylake-avx512"' in line
+    assert '"target-features"' not in text  # -mcpu alone: the CPU's own features
+    host = host_target()
+    host_text = build(func).llvm_ir_unoptimized
+    assert f'"target-cpu"="{host.cpu}"' in host_text
+    assert f'"target-features"="{codegen_features(host)}"' in host_text
+    assert ('"prefer-vector-width"="512"' in host_text) == host.has_avx512
+
+
+def test_buffer_parameters_are_noalias_and_dereferenceable():
+    n = ir.SizeVar("n")
+    A = ir.decl_buffer((16, 4), "float64", "A")
+    B = ir.decl_buffer((n,), "float64", "B")
+    store = ir.buffer_store(B, A[op.const(0), op.const(1)], [op.const(0)])
+    text = build(ir.PrimFunc((A, B), store)).llvm_ir_unoptimized
+    header = next(line for line in text.splitlines() if line.startswith("define"))
+    assert "double* noalias dereferenceable(512)" in header  # 16 * 4 * 8 bytes
+    assert header.count("dereferenceable") == 1  # B's size is only known at the call
+
+
+def test_float_mul_add_is_contractible_and_index_math_is_nsw():
+    n = 8
+    A = ir.decl_buffer((n * n,), "float32", "A")
+    B = ir.decl_buffer((n * n,), "int32", "B")
+    i, j = ir.Var("i"), ir.Var("j")
+    at = i * n + j
+    body = ir.seq(
+        [
+            ir.buffer_store(A, A[at] * 2.0 + 1.0, [at]),
+            ir.buffer_store(B, B[at] * 65536 + 7, [at]),  # value math: wraps, no nsw
+        ]
+    )
+    serial = ir.ForKind.SERIAL
+    loops = ir.For(
+        i, op.const(0), op.const(n), serial, ir.For(j, op.const(0), op.const(n), serial, body)
+    )
+    kernel = build(ir.PrimFunc((A, B), loops))
+    text = kernel.llvm_ir_unoptimized
+    assert "fmul contract float" in text and "fadd contract float" in text
+    assert "mul nsw i32" in text and "add nsw i32" in text
+    assert "mul i32" in text  # B[at] * 65536 keeps wrapping like numpy
+    a = np.ones(n * n, np.float32)
+    b = np.full(n * n, 1 << 20, np.int32)
+    kernel(a, b)
+    assert (a == 3).all()
+    assert (b == 7).all()  # (1 << 20) * 65536 wraps to 0 in int32
+
+
+def test_freed_kernels_leave_the_shared_target_machine_alive():
+    kernel = build(add_one(n=6, name="freed"))
+    del kernel
+    clear_cache()
+    gc.collect()  # the engine (and the machine it owns) is gone
+    for n in (6, 7):
+        kernel = build(add_one(n=n, name="rebuilt"))
+        a = np.arange(n, dtype=np.float32)
+        b = np.zeros(n, np.float32)
+        kernel(a, b)
+        assert np.array_equal(b, a + 1)
+    assert "rebuilt" in kernel.assembly  # rendered with the shared machine

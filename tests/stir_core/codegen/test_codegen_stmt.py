@@ -64,9 +64,17 @@ def test_unrolled_symbolic_loop_gets_metadata():
     assert a.tolist() == [1, 2, 3, 4, 5]
 
 
-def test_vectorized_loop():
+def test_vectorized_loop_becomes_vector_code():
     kernel = scale_kernel(VECTORIZED, n=64)
     check_scale(kernel, n=64)
+    text = kernel.llvm_ir_unoptimized
+    assert "store <64 x float>" in text and "for.head" not in text
+    assert "llvm.loop.vectorize" not in text
+
+
+def test_vectorized_loop_too_wide_uses_llvm_vectorizer():
+    kernel = scale_kernel(VECTORIZED, n=256)
+    check_scale(kernel, n=256)
     text = kernel.llvm_ir_unoptimized
     assert "llvm.loop.vectorize.enable" in text
     assert "llvm.loop.vectorize.width" in text

@@ -1,5 +1,6 @@
 """Random sequences of schedule primitives on four workloads, built and checked against
-numpy. Illegal draws must raise a ScheduleError and leave the schedule unchanged.
+numpy. Illegal draws must raise a ScheduleError and leave the schedule unchanged; the
+printed trace of what was applied must replay to the same IR.
 
 Few examples by default; ``STIR_FUZZ_EXAMPLES=N`` runs N per workload.
 """
@@ -47,6 +48,44 @@ def _fuse(sch: Schedule, blk: Any, a: int, b: int) -> Callable[[], Any]:
     return lambda: sch.fuse(*loops[k : k + 2])
 
 
+def _split_fuse(sch: Schedule, blk: Any, a: int, b: int) -> Callable[[], Any]:
+    """Split a loop (now), then fuse its outer part with the loop before it (or its two
+    parts): the drawn primitive is the fuse."""
+    loops = sch.get_loops(blk)
+    k = a % len(loops) if loops else 0
+    outer, inner = sch.split(loops[k], factors=[None, 2 + b % 3])
+    pair = (loops[k - 1], outer) if k and b % 2 else (outer, inner)
+    return lambda: sch.fuse(*pair)
+
+
+def _rfactor(sch: Schedule, blk: Any, a: int, b: int) -> Callable[[], Any]:
+    loop = _loop(sch, blk, a)
+    if b % 2:
+        loop, _ = sch.split(loop, factors=[None, 2])
+    return lambda: sch.rfactor(loop, 0)
+
+
+def _layout(sch: Schedule, blk: Any, a: int, b: int) -> Callable[[], Any]:
+    """Pack the first dimension of a written buffer by 2..4 (maybe with padding values)."""
+    factor, pad = 2 + b % 3, (None, 0.0)[a % 2]
+    written = sch.get(blk).writes[0].buffer
+    if any(written is param for param in sch.mod["main"].buffer_params):
+        raise IndexError  # an output: its new layout would change the function's signature
+    return lambda: sch.transform_layout(
+        blk, ("write", 0), lambda i, *rest: (i // factor, *rest, i % factor), pad_value=pad
+    )
+
+
+def _align(sch: Schedule, blk: Any, a: int, b: int) -> Callable[[], Any]:
+    return lambda: sch.storage_align(blk, 0, axis=0, factor=4 + b % 5, offset=a % 4)
+
+
+def _inline_init(sch: Schedule, blk: Any, a: int, b: int) -> Callable[[], Any]:
+    """Decompose a reduction, then try to inline its init block (never legal: regression)."""
+    init = sch.decompose_reduction(blk, _loop(sch, blk, a))
+    return lambda: sch.compute_inline(init)
+
+
 def _reorder(sch: Schedule, blk: Any, a: int, b: int) -> Callable[[], Any]:
     first, second = _loop(sch, blk, b), _loop(sch, blk, a)
     return lambda: sch.reorder(first, second)
@@ -92,11 +131,18 @@ ACTIONS: dict[str, Callable[..., Callable[[], Any]]] = {
     "vectorize": _kind("vectorize"),
     "unroll": _kind("unroll"),
     "decompose_reduction": lambda sch, blk, a, b: _decompose(sch, blk, _loop(sch, blk, a)),
+    "reverse_compute_inline": lambda sch, blk, a, b: lambda: sch.reverse_compute_inline(blk),
+    "split_fuse": _split_fuse,
+    "rfactor": _rfactor,
+    "transform_layout": _layout,
+    "storage_align": _align,
+    "inline_init": _inline_init,
 }
 
 
 def _apply(sch: Schedule, action: str, draw: Draw) -> None:
-    """Apply one drawn primitive; a refused one must leave the schedule unchanged."""
+    """Apply one drawn primitive (after the preparation its maker applies); a refused one
+    must leave the schedule unchanged."""
     try:
         blk = _pick(_blocks(sch), draw[0])
         call = ACTIONS[action](sch, blk, draw[1], draw[2])
@@ -116,19 +162,27 @@ STEPS = st.lists(
         st.tuples(*[st.integers(0, 1 << 10)] * 3),
     ),
     min_size=1,
-    max_size=6,
+    max_size=8,
 )
+
+
+def _replays(sch: Schedule, func: Any) -> None:
+    """The printed trace rebuilds the same IR on a fresh schedule."""
+    fresh = Schedule(func)
+    exec(sch.trace.as_python(), {"sch": fresh})
+    assert structural_equal(fresh.mod["main"], sch.mod["main"])
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("workload", sorted(WORKLOADS))
 def test_random_schedules(workload: str) -> None:
-    @settings(max_examples=examples(6))
+    @settings(max_examples=examples(15))
     @given(steps=STEPS)
     def check(steps: list[tuple[str, Draw]]) -> None:
-        sch, example, _ = schedule(workload)
+        sch, example, func = schedule(workload)
         for action, draw in steps:
             _apply(sch, action, draw)
         run(sch.mod["main"], example)
+        _replays(sch, func)
 
     check()

@@ -144,11 +144,13 @@ def verify_trace_roundtrip(sch: Schedule, func: PrimFunc) -> None:
 
 
 @contextmanager
-def fails_unchanged(sch: Schedule, error: type[ScheduleError]) -> Iterator[None]:
-    """The body raises ``error``; the schedule (module object, IR, trace) is unchanged and
-    the message shows the IR."""
+def fails_unchanged(
+    sch: Schedule, error: type[ScheduleError], match: str | None = None
+) -> Iterator[None]:
+    """The body raises ``error`` (its message matching ``match``); the schedule (module
+    object, IR, trace) is unchanged and the message shows the IR."""
     mod, func, length = sch.mod, sch.mod["main"], len(sch.trace)
-    with pytest.raises(error) as info:
+    with pytest.raises(error, match=match) as info:
         yield
     assert sch.mod is mod
     assert structural_equal(sch.mod["main"], func)

@@ -69,7 +69,8 @@ def test_parallel_needs_independent_iterations() -> None:
     i, _ = sch.get_loops(sch.get_block("B"))
     with fails_unchanged(sch, LoopCarriedDependenceError):
         sch.parallel(i)
-    sch.vectorize(i)
+    with fails_unchanged(sch, LoopCarriedDependenceError):
+        sch.vectorize(i)  # every lane would store to the same element
 
 
 def _shifted_loop() -> PrimFunc:
