@@ -23,7 +23,7 @@ from stir_core.ir import IterVar, PrimFunc, Var
 from stir_core.schedule import Schedule as TirSchedule
 
 from ..te.create_prim_func import create_prim_func
-from ..te.tensor import ComputeOp, Operation, PlaceholderOp, Tensor
+from ..te.tensor import ComputeOp, Operation, PlaceholderOp, Tensor, ops_in_order
 from . import cache
 from . import rfactor as rfactor_module
 from .stage import Stage
@@ -51,24 +51,6 @@ def create_schedule(ops: Operation | Tensor | Sequence[Operation | Tensor]) -> S
                 f"create_schedule needs compute operations, got {type(out).__name__} {out!r}"
             )
     return Schedule(outputs)
-
-
-def _ops_in_order(outputs: Sequence[Operation]) -> list[Operation]:
-    """Every operation the outputs depend on, producers first (TVM's stage order)."""
-    order: list[Operation] = []
-    seen: set[int] = set()
-
-    def visit(stage: Operation) -> None:
-        if id(stage) in seen:
-            return
-        seen.add(id(stage))
-        for tensor in stage.input_tensors:
-            visit(tensor.op)
-        order.append(stage)
-
-    for out in outputs:
-        visit(out)
-    return order
 
 
 #: lists collecting the schedules created while ``record_schedules`` is active
@@ -99,7 +81,7 @@ class Schedule:
         self.outputs = list(outputs)
         #: stage methods S-TIR refused (the schedule can be compared but not lowered)
         self.failures: list[str] = []
-        ops = _ops_in_order(self.outputs)
+        ops = ops_in_order(self.outputs)
         placeholders = [o.output(0) for o in ops if isinstance(o, PlaceholderOp)]
         results = [t for o in self.outputs for t in o.outputs]
         func = create_prim_func(placeholders + results)

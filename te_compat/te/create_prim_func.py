@@ -62,7 +62,7 @@ from stir_core.ir import (
 )
 
 from .reduce import Reduce
-from .tensor import ComputeOp, Operation, PlaceholderOp, Tensor
+from .tensor import ComputeOp, Operation, PlaceholderOp, Tensor, ops_in_order
 
 
 class CreatePrimFuncError(UserError, ValueError):
@@ -79,7 +79,7 @@ def create_prim_func(
     """
     args = list(ops) if isinstance(ops, (list, tuple)) else [ops]
     tensors = _check_args(args)
-    stages = _stages_in_order(tensors)
+    stages = ops_in_order([t.op for t in tensors])
     _check_placeholders(stages, tensors)
     computes = [s for s in stages if isinstance(s, ComputeOp)]
     if not computes:
@@ -107,24 +107,6 @@ def _check_args(args: list[Any]) -> list[Tensor]:
             raise CreatePrimFuncError(f"create_prim_func: argument {arg!r} is given twice")
         seen.add(id(arg))
     return [a for a in args if isinstance(a, Tensor)]
-
-
-def _stages_in_order(tensors: list[Tensor]) -> list[Operation]:
-    """Every operation the tensors depend on, producers before consumers."""
-    order: list[Operation] = []
-    seen: set[int] = set()
-
-    def visit(stage: Operation) -> None:
-        if id(stage) in seen:
-            return
-        seen.add(id(stage))
-        for tensor in stage.input_tensors:
-            visit(tensor.op)
-        order.append(stage)
-
-    for tensor in tensors:
-        visit(tensor.op)
-    return order
 
 
 def _check_placeholders(stages: list[Operation], tensors: list[Tensor]) -> None:

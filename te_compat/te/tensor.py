@@ -124,6 +124,24 @@ class ComputeOp(Operation):
         return list(self._inputs)
 
 
+def ops_in_order(outputs: Sequence[Operation]) -> list[Operation]:
+    """Every operation ``outputs`` depend on, producers before consumers (TVM's stage order)."""
+    order: list[Operation] = []
+    seen: set[int] = set()
+
+    def visit(stage: Operation) -> None:
+        if id(stage) in seen:
+            return
+        seen.add(id(stage))
+        for tensor in stage.input_tensors:
+            visit(tensor.op)
+        order.append(stage)
+
+    for out in outputs:
+        visit(out)
+    return order
+
+
 def checked_dtype(dtype: Any, owner: str) -> DataType:
     """``DataType(dtype)``, with an error naming ``owner`` when it cannot be parsed."""
     try:
