@@ -7,7 +7,7 @@
 
 from stir_core.ir import IRModule
 
-from . import arith, ir, runtime, te, tir, topi
+from . import arith, ir, runtime, te, testing, tir, topi
 from . import runtime as nd
 from .driver import build, lower
 from .inferbound.model import classic_infer_bound

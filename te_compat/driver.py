@@ -20,10 +20,6 @@ from .classic.schedule import Schedule as ClassicSchedule
 from .runtime import Module
 
 
-class ScheduleNotSupportedError(UserError, NotImplementedError):
-    """A classic ``te.create_schedule`` schedule was given (not supported yet: issue 5)."""
-
-
 class BuildInputError(UserError, TypeError):
     """``lower``/``build`` got something other than a PrimFunc or an IRModule."""
 
@@ -79,13 +75,9 @@ def _as_module(inp: Any, name: str) -> IRModule:
         return IRModule({str(inp.attrs.get("global_symbol", name)): inp})
     if isinstance(getattr(inp, "mod", None), IRModule):  # a TensorIR schedule
         return _as_module(inp.mod, name)
-    if "schedule" in type(inp).__name__.lower():
-        raise ScheduleNotSupportedError(
-            "classic te.create_schedule schedules are not supported yet (issue 5); build "
-            "te.create_prim_func([...]) instead and schedule it with stir_core.schedule"
-        )
     raise BuildInputError(
-        f"expected a PrimFunc or an IRModule (e.g. te.create_prim_func([A, B, C])), got "
+        f"expected a PrimFunc, an IRModule, a tir.Schedule or a te.create_schedule schedule "
+        f"(e.g. te.create_prim_func([A, B, C])), got "
         f"{type(inp).__name__}"
     )
 
