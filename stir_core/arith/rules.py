@@ -297,7 +297,8 @@ def _select(atom: Select, ctx: Ctx) -> Iv:
 
 
 def _if_then_else(atom: Call, ctx: Ctx) -> Iv:
-    return select_interval(*atom.args, ctx)
+    condition, then, other = atom.args
+    return select_interval(condition, then, other, ctx)
 
 
 def _signed(iv: Iv, ctx: Ctx) -> tuple[int, Iv] | None:
