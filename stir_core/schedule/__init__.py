@@ -2,7 +2,12 @@
 
 from .annotate import AnnotationNotFoundError, InvalidAnnotationError
 from .blockize import BlockizeError, TensorIntrin, TensorIntrinError, TensorizeMismatchError
-from .cache import CacheInPlaceError, CachePlacementError, NotAConsumerError
+from .cache import (
+    CacheInPlaceError,
+    CachePlacementError,
+    CacheRegionMismatchError,
+    NotAConsumerError,
+)
 from .compute_at import (
     IncompleteReductionError,
     InsertionPositionError,

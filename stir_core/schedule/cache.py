@@ -23,6 +23,8 @@ from ..ir import (
     Var,
     buffer_store,
     decl_buffer,
+    seq,
+    structural_equal,
 )
 from ..ir import op as ops
 from .checks import other_writers
@@ -53,6 +55,10 @@ class CacheInPlaceError(ScheduleError):
 
 class CachePlacementError(ScheduleError):
     """A reader of the buffer comes before its writer: no place for the cache stage."""
+
+
+class CacheRegionMismatchError(ScheduleError):
+    """``cache_write`` of several buffers that are not written over the same region."""
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -92,24 +98,44 @@ def _place(
     return parent, position  # type: ignore[return-value]
 
 
-def _copy_block(name: str, src: Buffer, dst: Buffer) -> Block:
-    """``dst[v0, v1, ...] = src[v0, v1, ...]`` over the whole shape."""
+def _copy_block(name: str, pairs: Sequence[tuple[Buffer, Buffer]]) -> Block:
+    """``dst[v0, v1, ...] = src[v0, v1, ...]`` over the whole shape, for each ``(src, dst)``
+    (buffers of one shape)."""
     ivs = tuple(
         IterVar(Var(f"v{k}", dim.dtype), Range(ops.const(0, dim.dtype), dim))
-        for k, dim in enumerate(src.shape)
+        for k, dim in enumerate(pairs[0][0].shape)
     )
     point = tuple(iv.var for iv in ivs)
-    body = buffer_store(dst, src.vload(point), point)
+    body = seq([buffer_store(dst, src.vload(point), point) for src, dst in pairs])
     region = tuple(Range(v, ops.const(1, v.dtype)) for v in point)
-    return Block(name, ivs, (BufferRegion(src, region),), (BufferRegion(dst, region),), body)
+    reads = tuple(BufferRegion(src, region) for src, _ in pairs)
+    writes = tuple(BufferRegion(dst, region) for _, dst in pairs)
+    return Block(name, ivs, reads, writes, body)
 
 
 def _stage(
-    index: TreeIndex, parent: Block | For, copy: Block, buffer: Buffer, realizes: list, store: bool
+    index: TreeIndex,
+    parent: Block | For,
+    copy: Block,
+    buffers: Sequence[Buffer],
+    realizes: list,
+    store: bool,
 ) -> Stmt:
-    """The copy block under loops over the region ``realizes`` access below ``parent``."""
-    region = required_region(index, realizes, buffer, store, parent)
-    needed = {iv.var: rng for iv, rng in zip(copy.iter_vars, region.ranges, strict=True)}
+    """The copy block under loops over the region ``realizes`` access below ``parent``
+    (the same for every buffer of ``buffers``)."""
+    regions = [required_region(index, realizes, b, store, parent) for b in buffers]
+    for buffer, other in zip(buffers[1:], regions[1:], strict=True):
+        same = all(
+            structural_equal(a.min, b.min) and structural_equal(a.extent, b.extent)
+            for a, b in zip(regions[0].ranges, other.ranges, strict=True)
+        )
+        if not same:
+            raise CacheRegionMismatchError(
+                f"{buffer.name} and {buffers[0].name} are written over different regions: "
+                "one copy block cannot write both back",
+                copy,
+            )
+    needed = {iv.var: rng for iv, rng in zip(copy.iter_vars, regions[0].ranges, strict=True)}
     outer = loop_ranges([*index.loops_above(parent), parent]) if isinstance(parent, For) else {}
     return iterate(copy, needed, outer, keep_unit=True).nest(copy)
 
@@ -124,8 +150,8 @@ class _Site:
         self.parent_rv = state.block_rv(parent, func_name) if isinstance(parent, Block) else None
         self.loop_var = parent.loop_var if isinstance(parent, For) else None
 
-    def install(self, position: int, stage: Stmt, cache: Buffer) -> None:
-        """Insert ``stage`` under the parent and allocate ``cache`` in the scope."""
+    def install(self, position: int, stage: Stmt, caches: Sequence[Buffer]) -> None:
+        """Insert ``stage`` under the parent and allocate ``caches`` in the scope."""
         state = self.state
         if self.parent_rv is not None:
             current: Block | For = state.get_block(self.parent_rv)
@@ -134,22 +160,33 @@ class _Site:
         new_parent = insert_child(current, position, stage)
         reuse = {current: new_parent} if isinstance(current, Block) else {}
         state.replace(current, new_parent, reuse)  # type: ignore[arg-type]
-        allocate_in(state, state.get_block(self.scope_rv), cache)
+        for cache in caches:
+            allocate_in(state, state.get_block(self.scope_rv), cache)
         for handle in (self.scope_rv, self.parent_rv):
             state.blocks.pop(handle, None)  # type: ignore[arg-type]
 
 
+def _reads_any(block: Block, buffers: Sequence[Buffer]) -> bool:
+    return any(r.buffer is b for r in block.reads for b in buffers)
+
+
 def _readers(
-    state: ScheduleState, index: TreeIndex, scope: Block, buffer: Buffer, chosen: list | None
+    state: ScheduleState,
+    index: TreeIndex,
+    scope: Block,
+    buffers: Sequence[Buffer],
+    chosen: list | None,
 ) -> list[Block]:
+    """The chosen blocks (default: every block of the scope) reading one of ``buffers``."""
     siblings = index.child_blocks(scope)
     if chosen is None:
-        return [b for b in siblings if any(r.buffer is buffer for r in b.reads)]
+        return [b for b in siblings if _reads_any(b, buffers)]
     readers = [state.get_block(handle) for handle in chosen]
     for reader in readers:
-        if reader not in siblings or not any(r.buffer is buffer for r in reader.reads):
+        if reader not in siblings or not _reads_any(reader, buffers):
+            names = ", ".join(b.name for b in buffers)
             raise NotAConsumerError(
-                f"block {reader.name_hint!r} does not read {buffer.name} in this scope", reader
+                f"block {reader.name_hint!r} does not read {names} in this scope", reader
             )
     return readers
 
@@ -166,21 +203,39 @@ def _writers(index: TreeIndex, scope: Block, node: Block, buffer: Buffer) -> lis
     return writers
 
 
-def _check_not_in_place(readers: Sequence[Block], buffer: Buffer) -> None:
+def _check_not_in_place(readers: Sequence[Block], buffers: Sequence[Buffer]) -> None:
     for reader in readers:
-        if any(r.buffer is buffer for r in reader.writes):
-            raise CacheInPlaceError(
-                f"block {reader.name_hint!r} reads and writes {buffer.name}", reader
-            )
+        for buffer in buffers:
+            if any(r.buffer is buffer for r in reader.writes):
+                raise CacheInPlaceError(
+                    f"block {reader.name_hint!r} reads and writes {buffer.name}", reader
+                )
 
 
-def _read_from(
-    state: ScheduleState, readers: Sequence[Block], buffer: Buffer, cache: Buffer
+def _replace_in(
+    state: ScheduleState, blocks: Sequence[Block], caches: dict[Buffer, Buffer]
 ) -> None:
-    """Make ``readers`` read ``cache`` instead of ``buffer``."""
-    for reader in readers:
-        new_reader = replace_buffers(reader, {buffer: cache})
-        state.replace(reader, new_reader, {reader: new_reader})
+    """Make ``blocks`` access the caches instead of the buffers (``buffer -> cache``)."""
+    for block in blocks:
+        new_block = replace_buffers(block, caches)
+        state.replace(block, new_block, {block: new_block})
+
+
+def _write_buffers(node: Block, indices: int | Sequence[int]) -> list[Buffer]:
+    """The buffers written at ``indices`` (one index or several), all of one shape."""
+    picked = [indices] if isinstance(indices, int) else list(indices)
+    buffers = [block_buffer(node, k, "write") for k in picked]
+    for buffer in buffers[1:]:
+        same = len(buffer.shape) == len(buffers[0].shape) and all(
+            structural_equal(a, b) for a, b in zip(buffer.shape, buffers[0].shape, strict=True)
+        )
+        if not same:
+            raise CacheRegionMismatchError(
+                f"{buffer.name} and {buffers[0].name} have different shapes: one copy block "
+                "cannot write both back",
+                node,
+            )
+    return buffers
 
 
 # --------------------------------------------------------------------------- primitives
@@ -219,18 +274,18 @@ def cache_read(
     scope_name = check_scope(storage_scope, node)
     index = state.index_of(block)
     scope = index.scope_of(node)
-    readers = _readers(state, index, scope, buffer, consumer_blocks)
-    _check_not_in_place(readers, buffer)
+    readers = _readers(state, index, scope, [buffer], consumer_blocks)
+    _check_not_in_place(readers, [buffer])
     writers = [b for b in index.child_blocks(scope) if any(r.buffer is buffer for r in b.writes)]
     parent, position = _place(index, scope, writers, readers)
     # Step 2. Build the cache buffer, the copy stage and the readers reading the cache.
     cache = decl_buffer(buffer.shape, buffer.dtype, cache_name(buffer, scope_name), scope_name)
-    copy = _copy_block(cache.name, buffer, cache)
-    stage = _stage(index, parent, copy, buffer, [index.realize[b] for b in readers], False)
+    copy = _copy_block(cache.name, [(buffer, cache)])
+    stage = _stage(index, parent, copy, [buffer], [index.realize[b] for b in readers], False)
     # Step 3. Replace the readers, insert the stage, allocate the cache.
     site = _Site(state, block.func_name, scope, parent)
-    _read_from(state, readers, buffer, cache)
-    site.install(position, stage, cache)
+    _replace_in(state, readers, {buffer: cache})
+    site.install(position, stage, [cache])
     return state.block_rv(copy, block.func_name)
 
 
@@ -238,11 +293,15 @@ def cache_read(
 def cache_write(
     state: ScheduleState,
     block: BlockRV,
-    write_buffer_index: int,
+    write_buffer_index: int | Sequence[int],
     storage_scope: str,
     consumer_blocks: list[BlockRV] | None = None,
 ) -> BlockRV:
     """Write a buffer through a copy in ``storage_scope``; returns the copy-back block.
+
+    ``write_buffer_index`` may list several buffers of the block (of one shape, written over
+    the same region, e.g. the outputs of a multi-output ``te.compute``): each gets a cache,
+    and one copy-back block writes them all.
 
     Every block of the scope writing the buffer (e.g. the init of a decomposed reduction
     too) writes the cache instead. The blocks in ``consumer_blocks`` (default: none, as in
@@ -261,30 +320,29 @@ def cache_write(
                                                              B[v0, v1] = B_local[v0, v1]
 
     Raises BufferIndexOutOfRangeError, InvalidStorageScopeError, NotAConsumerError,
-    CacheInPlaceError, CachePlacementError, NotCompleteBlockError.
+    CacheInPlaceError, CachePlacementError, NotCompleteBlockError, CacheRegionMismatchError.
     """
-    # Step 1. Check the buffer, the scope and the chosen readers; find the place after the
-    # writers (every block of the scope writing the buffer, e.g. a decomposed init too).
+    # Step 1. Check the buffers, the scope and the chosen readers; find the place after the
+    # writers (every block of the scope writing a buffer, e.g. a decomposed init too).
     node = state.get_block(block)
-    buffer = block_buffer(node, write_buffer_index, "write")
+    buffers = _write_buffers(node, write_buffer_index)
     scope_name = check_scope(storage_scope, node)
     index = state.index_of(block)
     scope = index.scope_of(node)
-    writers = _writers(index, scope, node, buffer)
-    chosen = _readers(state, index, scope, buffer, consumer_blocks or [])
-    _check_not_in_place(chosen, buffer)
+    writers = list(dict.fromkeys(w for b in buffers for w in _writers(index, scope, node, b)))
+    chosen = _readers(state, index, scope, buffers, consumer_blocks or [])
+    _check_not_in_place(chosen, buffers)
     siblings = index.child_blocks(scope)
-    readers = [b for b in siblings if b not in writers and any(r.buffer is buffer for r in b.reads)]
+    readers = [b for b in siblings if b not in writers and _reads_any(b, buffers)]
     parent, position = _place(index, scope, writers, readers)
-    # Step 2. Build the cache buffer, the writers writing it and the copy-back stage.
-    cache = decl_buffer(buffer.shape, buffer.dtype, cache_name(buffer, scope_name), scope_name)
-    copy = _copy_block(cache.name, cache, buffer)
-    stage = _stage(index, parent, copy, buffer, [index.realize[w] for w in writers], True)
-    # Step 3. Replace the writers and the chosen readers, insert the stage, allocate the cache.
+    # Step 2. Build the cache buffers, the writers writing them and the copy-back stage.
+    caches = {
+        b: decl_buffer(b.shape, b.dtype, cache_name(b, scope_name), scope_name) for b in buffers
+    }
+    copy = _copy_block(caches[buffers[0]].name, [(c, b) for b, c in caches.items()])
+    stage = _stage(index, parent, copy, buffers, [index.realize[w] for w in writers], True)
+    # Step 3. Replace the writers and the chosen readers, insert the stage, allocate the caches.
     site = _Site(state, block.func_name, scope, parent)
-    for writer in writers:
-        new_writer = replace_buffers(writer, {buffer: cache})
-        state.replace(writer, new_writer, {writer: new_writer})
-    _read_from(state, chosen, buffer, cache)
-    site.install(position, stage, cache)
+    _replace_in(state, [*writers, *chosen], caches)
+    site.install(position, stage, list(caches.values()))
     return state.block_rv(copy, block.func_name)

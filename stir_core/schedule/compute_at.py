@@ -133,6 +133,32 @@ def _same_range(a: Range, b: Range) -> bool:
     return structural_equal(a.min, b.min) and structural_equal(a.extent, b.extent)
 
 
+def _producer_needed(
+    tree: TreeIndex, loop: For, node: Block, consumers: Sequence[Block]
+) -> dict[Var, Range]:
+    """Per iter var of the producer ``node``, the range its consumers read in one iteration
+    of ``loop`` (the same for every buffer it writes, when it writes several)."""
+    needed: dict[Var, Range] = {}
+    for buffer in dict.fromkeys(r.buffer for r in node.writes):
+        readers = [c for c in consumers if any(r.buffer is buffer for r in c.reads)]
+        if not readers:
+            continue
+        dims = point_dims(node, the_region(node, node.writes, buffer))
+        check_covered(node, dims, domain_region(readers, buffer, False))
+        realizes = [tree.realize[c] for c in readers]
+        for var, rng in _needed(dims, required_region(tree, realizes, buffer, False, loop)).items():
+            old = needed.setdefault(var, rng)
+            if not _same_range(old, rng):
+                raise AccessPatternError(
+                    f"block {node.name_hint!r}: its consumers read the buffers it writes over "
+                    f"different ranges of iter var {var.name} in one iteration of loop "
+                    f"{loop.loop_var.name!r}",
+                    node,
+                    loop,
+                )
+    return needed
+
+
 def _consumer_needed(
     tree: TreeIndex, loop: For, node: Block, inside: Sequence[Block], made: Sequence[Buffer]
 ) -> dict[Var, Range]:
@@ -214,7 +240,10 @@ def compute_at(
     ``index`` is the position among the children of ``loop`` (``-1``: last possible,
     ``-2``: first possible).
 
-    Raises LoopPositionError, NotSingleWriteBlockError, OutputBlockComputeAtError,
+    A block writing several buffers (a multi-output ``te.compute``) is moved when its
+    consumers read all of them over the same ranges per iteration.
+
+    Raises LoopPositionError, OutputBlockComputeAtError,
     NotCompleteBlockError, NoConsumerUnderLoopError, InsertionPositionError,
     AccessPatternError, RegionNotCoveredError.
     """
@@ -222,11 +251,9 @@ def compute_at(
     node, target = state.get_block(block), state.get_loop(loop)
     tree = state.index_of(block)
     _check_placement(tree, node, target)
-    check_single_write(node)
-    buffer = node.writes[0].buffer
     if is_output(tree.func, node):
         raise OutputBlockComputeAtError(
-            f"block {node.name_hint!r} writes the output buffer {buffer.name}", node
+            f"block {node.name_hint!r} writes an output buffer of the function", node
         )
     check_complete(tree, node)
     consumers = tree.consumers(node)
@@ -241,10 +268,7 @@ def compute_at(
     producers = _under(tree, target, tree.producers(node))
     position = _position(tree, target, producers, consumers, index)
     # Step 2. Build the producer's loops over the region its consumers read per iteration.
-    dims = point_dims(node, the_region(node, node.writes, buffer))
-    realizes = [tree.realize[c] for c in consumers]
-    check_covered(node, dims, domain_region(consumers, buffer, False))
-    needed = _needed(dims, required_region(tree, realizes, buffer, False, target))
+    needed = _producer_needed(tree, target, node, consumers)
     outer = _outer_ranges(tree, target)
     iteration = iterate(node, needed, outer, preserve_unit_loops)
     old_loops = {lp.loop_var for lp in tree.loops_above(node)}

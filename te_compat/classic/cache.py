@@ -40,16 +40,6 @@ class _Redirect(IRMutator):
         return self.new.load(node.indices) if node.buffer is self.old else node
 
 
-def _cache_op(
-    name: str,
-    axis: tuple[IterVar, ...],
-    body: PrimExpr,
-    inputs: list[Tensor],
-    reduce_axis: tuple[IterVar, ...] = (),
-) -> ComputeOp:
-    return ComputeOp(name, "", {}, axis, (body,), reduce_axis, inputs)
-
-
 def _reader_stages(sch: Schedule, readers: Any) -> list[Stage]:
     items = readers if isinstance(readers, (list, tuple)) else [readers]
     return [item if isinstance(item, Stage) else sch[item] for item in items]
@@ -59,9 +49,8 @@ def cache_read(sch: Schedule, tensor: Tensor, scope: str, readers: Any) -> Tenso
     """A ``scope`` copy of ``tensor`` read by ``readers`` instead (TVM's ``cache_read``)."""
     stages = _reader_stages(sch, readers)
     axis = tuple(copy_axis(iv, "") for iv in _plain_axes(tensor))
-    cache_op = _cache_op(
-        f"{tensor.op.name}.{scope}", axis, tensor.load([iv.var for iv in axis]), [tensor]
-    )
+    body = tensor.load([iv.var for iv in axis])
+    cache_op = ComputeOp(f"{tensor.op.name}.{scope}", "", {}, axis, (body,), (), [tensor])
     cache = cache_op.output(0)
     first = stages[0]
     index = _read_index(sch, first, tensor)
@@ -80,23 +69,34 @@ def cache_write(
 ) -> Tensor | list[Tensor]:
     """Compute ``tensor``'s stage into a ``scope`` buffer, then copy it out (TVM's
     ``cache_write``); the original stage becomes the copy, the returned tensor the compute.
-    Given a list (``s.cache_write([C], "local")``), returns a list, as TVM does."""
-    if isinstance(tensor, (list, tuple)):
-        if len(tensor) != 1:
-            raise CacheError(
-                f"cache_write of {len(tensor)} outputs of one stage is not supported yet: "
-                "S-TIR's cache_write and compute_at handle blocks writing one buffer"
-            )
-        return [_cache_write_one(sch, tensor[0], scope)]
-    return _cache_write_one(sch, tensor, scope)
+    Given a list (``s.cache_write([C], "local")``, or every output of a multi-output stage
+    ``s.cache_write([B0, B1], "local")``), returns a list, as TVM does."""
+    tensors = list(tensor) if isinstance(tensor, (list, tuple)) else [tensor]
+    if not tensors:
+        raise CacheError("cache_write: no tensor given")
+    stage = sch[tensors[0]]
+    _check_all_outputs(stage, tensors)
+    caches = _cache_write_stage(sch, stage, scope)
+    return caches if isinstance(tensor, (list, tuple)) else caches[0]
 
 
-def _cache_write_one(sch: Schedule, tensor: Tensor, scope: str) -> Tensor:
-    stage = sch[tensor]
+def _check_all_outputs(stage: Stage, tensors: list[Tensor]) -> None:
+    outputs = list(stage.op.outputs)
+    given = [t.value_index if t.op is stage.op else -1 for t in tensors]
+    if given != list(range(len(outputs))):
+        raise CacheError(
+            f"cache_write of stage {stage.op.name!r}: give all its outputs "
+            f"({', '.join(t.name for t in outputs)}) in order, got "
+            f"{', '.join(t.name for t in tensors)}"
+        )
+
+
+def _cache_write_stage(sch: Schedule, stage: Stage, scope: str) -> list[Tensor]:
+    """The cache stage computing every output of ``stage``; ``stage`` copies them out."""
     if stage.records or stage.attach_type != "root":
         raise CacheError(
-            f"cache_write of {tensor.name!r}: call it before scheduling the stage (it already "
-            "has loop transformations or an attach point)"
+            f"cache_write of stage {stage.op.name!r}: call it before scheduling the stage "
+            "(it already has loop transformations or an attach point)"
         )
     axis = tuple(copy_axis(iv, ".c") for iv in stage.axis)
     reduce_axis = tuple(copy_axis(iv, ".c") for iv in stage.reduce_axis)
@@ -104,23 +104,24 @@ def _cache_write_one(sch: Schedule, tensor: Tensor, scope: str) -> Tensor:
         old.var: new.var
         for old, new in zip(stage.axis + stage.reduce_axis, axis + reduce_axis, strict=True)
     }
-    body = substitute(stage.body[tensor.value_index], vmap)
-    cache_op = _cache_op(
-        f"{stage.op.name}.{scope}", axis, body, stage.op.input_tensors, reduce_axis
+    bodies = tuple(substitute(body, vmap) for body in stage.body)
+    cache_op = ComputeOp(
+        f"{stage.op.name}.{scope}", "", {}, axis, bodies, reduce_axis, stage.op.input_tensors
     )
-    cache = cache_op.output(0)
-    copy_block = sch.sch.cache_write(stage.block, 0, scope)
+    caches = list(cache_op.outputs)
+    indices = list(range(len(caches)))
+    copy_block = sch.sch.cache_write(stage.block, indices if len(indices) > 1 else 0, scope)
     new = Stage(sch, cache_op, stage.block)
     new.scope = scope
     sch.add_stage(new, before=stage)
     new.rebind_loops()
     stage.block, stage.reduce_axis = copy_block, ()
-    stage.body = (cache.load([iv.var for iv in stage.axis]),)
+    stage.body = tuple(cache.load([iv.var for iv in stage.axis]) for cache in caches)
     stage.all_iter_vars = list(stage.axis)
     stage.leaf_iter_vars = list(stage.axis)
     stage.iter_index = list(range(len(stage.axis)))
     stage.rebind_loops()
-    return cache
+    return caches
 
 
 def _plain_axes(tensor: Tensor) -> list[IterVar]:

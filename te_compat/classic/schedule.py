@@ -20,13 +20,15 @@ from typing import Any
 
 from stir_core.errors import UserError
 from stir_core.ir import IterVar, PrimFunc, Var
+from stir_core.schedule import BlockRV
 from stir_core.schedule import Schedule as TirSchedule
 
 from ..te.create_prim_func import create_prim_func
 from ..te.tensor import ComputeOp, Operation, PlaceholderOp, Tensor, ops_in_order
 from . import cache
 from . import rfactor as rfactor_module
-from .stage import Stage
+from .loops import AnyRecord, AttachRecord, StructureRecord
+from .stage import AttachError, Stage
 
 
 class ScheduleArgumentError(UserError, TypeError):
@@ -84,10 +86,11 @@ class Schedule:
         ops = ops_in_order(self.outputs)
         placeholders = [o.output(0) for o in ops if isinstance(o, PlaceholderOp)]
         results = [t for o in self.outputs for t in o.outputs]
-        func = create_prim_func(placeholders + results)
-        self.sch = TirSchedule(func)
-        root = self.sch.get_block("root")
-        blocks = iter(self.sch.get_child_blocks(root))
+        #: the unscheduled function, and every stage call in order (replayed by compute_root)
+        self.func = create_prim_func(placeholders + results)
+        self.log: list[tuple[Stage, AnyRecord]] = []
+        self.sch = TirSchedule(self.func)
+        blocks = iter(self._root_blocks())
         self.stages: list[Stage] = []
         self.stage_map: dict[Operation, Stage] = {}
         for operation in ops:
@@ -120,17 +123,53 @@ class Schedule:
 
     def cache_read(self, tensor: Tensor, scope: str, readers: Any) -> Tensor:
         """TVM's ``s.cache_read(tensor, scope, readers)``; returns the cache tensor."""
-        return cache.cache_read(self, tensor, scope, readers)
+        return self._made("cache_read", cache.cache_read(self, tensor, scope, readers))
 
     def cache_write(self, tensor: Tensor | Sequence[Tensor], scope: str) -> Any:
         """TVM's ``s.cache_write(tensor, scope)``; returns the cache tensor (a list of them
         when given a list)."""
-        return cache.cache_write(self, tensor, scope)
+        return self._made("cache_write", cache.cache_write(self, tensor, scope))
 
     def rfactor(self, tensor: Tensor, axis: IterVar, factor_axis: int = 0) -> Any:
         """TVM's ``s.rfactor(tensor, axis, factor_axis=0)``: the factored tensor (a list
         for a multi-output reduction); ``s[tensor]`` then reduces it."""
-        return rfactor_module.rfactor(self, tensor, axis, factor_axis)
+        return self._made("rfactor", rfactor_module.rfactor(self, tensor, axis, factor_axis))
+
+    def _made(self, name: str, result: Any) -> Any:
+        """Log that ``name`` made the stage of ``result`` (a tensor or a list of them)."""
+        first = result[0] if isinstance(result, list) else result
+        self.log.append((self[first], StructureRecord(name)))
+        return result
+
+    # ------------------------------------------------------------------ replay
+
+    def replay_without(self, stage: Stage) -> None:
+        """Rebuild the S-TIR schedule from the unscheduled function, replaying the log
+        without ``stage``'s ``compute_at`` (S-TIR cannot move a block back to the root).
+        The records hold the user's IterVars, which map onto the replayed loops.
+
+        Refused (``AttachError``) once ``cache_read``/``cache_write``/``rfactor`` made new
+        stages: their operations and tensors cannot be recreated for the user."""
+        made = [r.name for _, r in self.log if isinstance(r, StructureRecord)]
+        if made:
+            raise AttachError(
+                f"compute_root of stage {stage.op.name!r} after compute_at: S-TIR cannot move "
+                "a block back to the root, and the schedule cannot be replayed without the "
+                f"attach because {made[0]} created stages; call compute_root (or drop "
+                f"compute_at) before {made[0]}"
+            )
+        log = [(s, r) for s, r in self.log if not (s is stage and isinstance(r, AttachRecord))]
+        self.sch, self.log, self.failures = TirSchedule(self.func), [], []
+        blocks = iter(self._root_blocks())
+        for each in self.stages:
+            if each.block is not None:
+                each.block, each.in_stir, each.records = next(blocks), True, []
+                each.rebind_loops()
+        for each, record in log:
+            each.replay(record)
+
+    def _root_blocks(self) -> list[BlockRV]:
+        return self.sch.get_child_blocks(self.sch.get_block("root"))
 
     # ----------------------------------------------------------------- lowering
 

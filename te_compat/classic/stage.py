@@ -20,7 +20,15 @@ from stir_core.schedule import BlockRV, LoopRV, ScheduleError
 
 from ..te.tensor import Operation
 from .itervar import Fuse, LoopMap, Split, UnknownIterVarError, contains, derived, index_of
-from .loops import FuseRecord, LoopRecord, Record, ReorderRecord, SplitRecord
+from .loops import (
+    AttachRecord,
+    BlockRecord,
+    FuseRecord,
+    LoopRecord,
+    Record,
+    ReorderRecord,
+    SplitRecord,
+)
 
 if TYPE_CHECKING:
     from .schedule import Schedule
@@ -168,36 +176,36 @@ class Stage:
         """The storage scope of the stage's output (``"global"``, ``"shared"``, ``"local"``,
         ``"warp"``)."""
         self.scope = scope
-        setter = getattr(self.sch.sch, "set_scope", None)
-        if setter is not None and self.block is not None and scope in ("global", "local"):
-            setter(self.block, 0, scope)
+        if self.block is not None and scope in ("global", "local"):
+            self._block_call(BlockRecord("set_scope", (0, scope)))
 
     def storage_align(self, axis: IterVar, factor: int, offset: int) -> None:
         """Pad the stride of ``axis``'s dimension to ``factor * k + offset``."""
         index = self._axis_index(axis)
-        self.sch.sch.storage_align(self._block(), 0, index, factor, offset)
+        self._block()
+        self._block_call(BlockRecord("storage_align", (0, index, factor, offset)))
 
     def double_buffer(self) -> None:
         """Accepted; annotates the block (it has no effect on the CPU)."""
+        self._block()
         self.double_buffered = True
-        self.sch.sch.annotate(self._block(), "double_buffer_scope", 0)
+        self._block_call(BlockRecord("annotate", ("double_buffer_scope", 0)))
 
     def compute_inline(self) -> None:
         """Inline the stage into its consumers (``sch.compute_inline``)."""
-        self.sch.sch.compute_inline(self._block())
+        self._block()
+        self._block_call(BlockRecord("compute_inline"))
         self.attach_type = "inline"
 
     def compute_root(self) -> None:
-        """Compute the stage at the root (the default; undoing compute_at is refused)."""
-        if self.attach_type == "scope":
-            raise AttachError(
-                f"compute_root of stage {self.op.name!r}: it is already attached at "
-                f"{'?' if self.attach_ivar is None else self.attach_ivar.var.name}; S-TIR cannot "
-                "move a block back to the root: call compute_root before compute_at"
-            )
+        """Compute the stage at the root (the default). After ``compute_at``, S-TIR having
+        no primitive moving a block back, the schedule is rebuilt from the unscheduled
+        function by replaying its log without that attach (``Schedule.replay_without``)."""
         if self.attach_type == "inline":
             raise AttachError(f"compute_root of stage {self.op.name!r}: it was inlined")
-        self.attach_type = "root"
+        if self.attach_type == "scope":
+            self.sch.replay_without(self)
+        self.attach_type, self.attach_stage, self.attach_ivar = "root", None, None
 
     def compute_at(self, parent: Stage, scope: IterVar) -> None:
         """Compute the stage inside ``parent``'s loop ``scope`` (``sch.compute_at``).
@@ -212,6 +220,11 @@ class Stage:
                 f"compute_at: {scope.var.name!r} is not a leaf axis of stage {parent.op.name!r}"
             )
         self.attach_type, self.attach_stage, self.attach_ivar = "scope", parent, scope
+        self._block_call(AttachRecord(parent, scope))
+
+    def attach_in_stir(self, parent: Stage, scope: IterVar) -> None:
+        """``sch.compute_at`` under ``parent``'s loop for ``scope``; a refusal is kept in
+        ``Schedule.failures`` (the stage then stays out of S-TIR)."""
         if not (self.in_stir and parent.in_stir):
             self.sch.failures.append(f"compute_at of stage {self.op.name!r}: not in S-TIR")
             self.in_stir = False
@@ -278,10 +291,24 @@ class Stage:
         return self.block
 
     def _record(self, record: Record) -> None:
+        """Apply a loop record (when the stage is in S-TIR) and keep it for replays."""
         self._block()
         if self.in_stir:
             record.apply(self)
         self.records.append(record)
+        self.sch.log.append((self, record))
+
+    def _block_call(self, record: AttachRecord | BlockRecord) -> None:
+        """Apply a block-level record and log it."""
+        record.apply(self)
+        self.sch.log.append((self, record))
+
+    def replay(self, record: Any) -> None:
+        """Apply a logged record again (on a rebuilt S-TIR schedule), logging it anew."""
+        if isinstance(record, (AttachRecord, BlockRecord)):
+            self._block_call(record)
+        else:
+            self._record(record)
 
     def _loop_primitive(self, name: str, var: IterVar, *args: Any) -> None:
         self._check_leaf(var)

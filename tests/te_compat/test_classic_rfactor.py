@@ -119,7 +119,7 @@ def test_rfactor_errors():
         s3.rfactor(C, C.op.axis[1])
 
 
-def test_cache_write_list_returns_list_and_several_outputs_refused():
+def test_cache_write_list_returns_list_and_part_of_the_outputs_refused():
     A, B = _row_sum()
     s = te.create_schedule(B.op)
     (BL,) = s.cache_write([B], "local")
@@ -128,8 +128,8 @@ def test_cache_write_list_returns_list_and_several_outputs_refused():
     _check(s, A, B, lambda a: a.sum(1))
     T0, T1 = te.compute((8,), lambda i: (A[i, 0] + 1, A[i, 1] * 2), name="T")
     s2 = te.create_schedule(T0.op)
-    with pytest.raises(CacheError, match="2 outputs"):
-        s2.cache_write([T0, T1], "local")
+    with pytest.raises(CacheError, match="give all its outputs"):
+        s2.cache_write([T1], "local")
 
 
 # ------------------------------------------------------ stir_core bugs (failing on purpose)

@@ -66,7 +66,7 @@ def test_an_unknown_schedule_object_is_refused_with_what_is_accepted():
     class Schedule:
         pass
 
-    with pytest.raises(driver.BuildInputError, match="te.create_schedule schedule"):
+    with pytest.raises(driver.BuildInputError, match=r"te\.create_schedule schedule"):
         tvm.lower(Schedule(), [])
     with pytest.raises(driver.BuildInputError, match="got Schedule"):
         tvm.build(Schedule(), [])
