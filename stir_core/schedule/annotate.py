@@ -49,7 +49,7 @@ def _with_annotations(
     else:
         annotations[key] = value
     new_node = node.replace(annotations=annotations)
-    reuse = {node: new_node} if isinstance(node, Block) else {}
+    reuse = {node: new_node} if isinstance(node, Block) and isinstance(new_node, Block) else {}
     state.replace(node, new_node, reuse)
 
 

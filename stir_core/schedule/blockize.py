@@ -120,7 +120,8 @@ def split_value(value: PrimExpr, inner: set[Var]) -> tuple[PrimExpr, PrimExpr] |
     """``value = outer + inner_part`` with ``outer`` free of ``inner`` loop vars and
     ``inner_part`` using only them (``None``: some term mixes both)."""
     lin = linearize(value)
-    outer_terms, inner_terms = {}, {}
+    outer_terms: dict[object, tuple[PrimExpr, int]] = {}
+    inner_terms: dict[object, tuple[PrimExpr, int]] = {}
     for key, atom, coef in lin.items():
         uses = used_vars(atom)
         if uses & inner and uses - inner:

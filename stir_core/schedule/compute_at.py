@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..arith import Region, simplify
+from ..arith import Domain, Region, bound, can_prove, simplify
 from ..errors import internal_check
 from ..ir import Block, Buffer, For, IterType, PrimExpr, Range, Stmt, Var, structural_equal
 from ..ir import op as ops
@@ -23,6 +23,7 @@ from .handles import BlockRV, LoopRV, ScheduleState
 from .primitive import primitive
 from .regions import (
     AccessPatternError,
+    RegionNotCoveredError,
     body_children,
     carry_predicate,
     check_covered,
@@ -277,6 +278,32 @@ def compute_at(
     _move(state, block, target, position, iteration.nest(node))
 
 
+def _check_every_instance_runs(
+    node: Block, needed: dict[Var, Range], outer: dict[Var, Range], target: For
+) -> None:
+    """The moved consumer runs only where it reads what one iteration made; over all the
+    iterations of the loops down to ``target`` its ranges must still reach both ends of each
+    iter var's domain. A consumer whose reads are guarded (``T.if_then_else`` padding) has
+    instances that read nothing; those would never run."""
+    domain = Domain(outer)
+    for iv in node.iter_vars:
+        rng = needed.get(iv.var)
+        if rng is None:
+            continue
+        low = bound(rng.min, domain).min
+        end = bound(ops.add(rng.min, rng.extent), domain).max
+        dom_end = ops.add(iv.dom.min, iv.dom.extent)
+        if not (can_prove(low <= iv.dom.min) and can_prove(end >= dom_end)):
+            raise RegionNotCoveredError(
+                f"block {node.name_hint!r} would run only for {iv.var.name} in "
+                f"[{low}, {end}) under loop {target.loop_var.name!r}, not over its whole domain "
+                f"[{iv.dom.min}, {dom_end}) (instances that read none of the producers' output, "
+                "such as padding, would be lost)",
+                node,
+                target,
+            )
+
+
 @primitive
 def reverse_compute_at(
     state: ScheduleState,
@@ -332,6 +359,7 @@ def reverse_compute_at(
     # Step 2. Build the consumer's loops over the part of the buffers made per iteration.
     needed = _consumer_needed(tree, target, node, inside, made)
     outer = _outer_ranges(tree, target)
+    _check_every_instance_runs(node, needed, outer, target)
     iteration = iterate(node, needed, outer, preserve_unit_loops)
     old_loops = {lp.loop_var for lp in tree.loops_above(node)}
     carry_predicate(tree.realize[node], old_loops, iteration, outer)

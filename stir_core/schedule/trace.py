@@ -141,7 +141,7 @@ def _literal(value: Any, names: dict[Handle, str]) -> str:
 
 
 def _print_instruction(inst: Instruction, names: dict[Handle, str]) -> str:
-    parts = []
+    parts: list[str] = []
     for name, value, variadic in inst.args:
         if variadic:
             parts.extend(_literal(item, names) for item in value)

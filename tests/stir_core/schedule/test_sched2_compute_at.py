@@ -270,3 +270,16 @@ def test_errors_region_not_covered_and_not_complete() -> None:
     i, _ = sch.get_loops(sch.get_block("C"))
     with fails_unchanged(sch, NotCompleteBlockError):
         sch.compute_at(b2, i)
+
+
+def test_reverse_compute_at_refuses_to_drop_padding_instances() -> None:
+    """Found by the fuzz test: padding reads ``data`` only inside the guard, so moving it under
+    the copy of ``data`` would compute the interior rows only; the border would never run."""
+    example = conv2d_nchw(1, 2, 3, 8, 3, 1)
+    sch = new_schedule(te.create_prim_func(example.tensors()))
+    sch.cache_read(sch.get_block("pad"), 0, "global")
+    copy_loop = sch.get_loops(sch.get_block("data_global"))[0]
+    pad = sch.get_block("pad")
+    with fails_unchanged(sch, RegionNotCoveredError, match="padding"):
+        sch.reverse_compute_at(pad, copy_loop)
+    run(sch.mod["main"], example)
