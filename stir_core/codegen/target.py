@@ -116,23 +116,26 @@ def target_machine(target: Target) -> llvm.binding.TargetMachine:
 
 
 def optimize(module: llvm.binding.ModuleRef, machine: llvm.binding.TargetMachine) -> None:
-    """Run LLVM's O3 module pipeline (new pass manager) with loop and SLP vectorization."""
+    """Run LLVM's O3 module pipeline (new pass manager), tuned by ``pipeline_options``."""
     options = pipeline_options()
     builder = llvm.binding.create_pass_builder(machine, options)
     builder.getModulePassManager().run(module, builder)
 
 
 def pipeline_options() -> llvm.binding.PipelineTuningOptions:
-    """The tuning options of the O3 pipeline: vectorizers and unrolling on, interleaving off.
+    """The tuning options of the O3 pipeline: SLP vectorization and unrolling on, LLVM's loop
+    vectorizer off.
 
-    Loop interleaving (the vectorizer unrolling its vector body) is off because LLVM 22.1
-    (llvmlite 0.50) miscompiles it: in ``for f: C[f] = 0; C[f] += B[k * 16 + f % 16]`` the
-    interleaved parts advance B's address as if ``f % 16`` were ``f``. Reproduced on plain
-    hand-written LLVM IR; ``tests/stir_core/codegen/test_codegen_llvm_bugs.py`` keeps the
-    case. Vectorized loops of a schedule are emitted as vector code by ``vectorize.py``.
+    LLVM 22.1 (llvmlite 0.50) miscompiles loops that store and then reload ``C[x]`` in one
+    iteration beside a periodic index such as ``B[k * 16 + f % 16]`` (the fused, reordered
+    matmul: wrong values or NaN). Two variants were reproduced on plain LLVM IR, one through
+    loop interleaving, one through vectorization plus unrolling; the schedule fuzz test found
+    both. ``tests/stir_core/codegen/test_codegen_llvm_bugs.py`` keeps the cases. Loops a
+    schedule marks ``vectorized`` are emitted as vector code by ``vectorize.py`` and do not
+    depend on this pass; unscheduled loops stay scalar (plus SLP).
     """
     options = llvm.binding.create_pipeline_tuning_options(speed_level=OPT_LEVEL)
-    options.loop_vectorization = True
+    options.loop_vectorization = False
     options.slp_vectorization = True
     options.loop_unrolling = True
     options.loop_interleaving = False

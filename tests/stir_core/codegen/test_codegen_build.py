@@ -83,20 +83,31 @@ def test_host_target_configuration():
     assert target_machine(target) is target_machine(parse_target("llvm"))
     options = pipeline_options()
     assert options.speed_level == 3
-    assert options.loop_vectorization and options.slp_vectorization and options.loop_unrolling
+    assert options.slp_vectorization and options.loop_unrolling
+    assert not options.loop_vectorization  # LLVM 22.1 miscompiles it: see target.pipeline_options
 
 
 def test_avx512_used_where_present():
-    n = 256
-    A = ir.decl_buffer((n,), "float32", "A")
-    i = ir.Var("i")
-    loop = ir.For(
-        i, op.const(0), op.const(n), ir.ForKind.SERIAL, ir.buffer_store(A, A[i] * 2.0, [i])
+    """A loop a schedule vectorized (16 lanes, under a serial loop) uses zmm registers
+    exactly when the host has AVX-512."""
+    A = ir.decl_buffer((256,), "float32", "A")
+    i, v = ir.Var("i"), ir.Var("v")
+    index = i * 16 + v
+    inner = ir.For(
+        v,
+        op.const(0),
+        op.const(16),
+        ir.ForKind.VECTORIZED,
+        ir.buffer_store(A, A[index] * 2.0, [index]),
     )
-    kernel = build(ir.PrimFunc((A,), loop))
+    kernel = build(
+        ir.PrimFunc((A,), ir.For(i, op.const(0), op.const(16), ir.ForKind.SERIAL, inner))
+    )
     has_avx512 = "+avx512f" in host_target().features.split(",")
     assert ("zmm" in kernel.assembly) == has_avx512
-    assert ("<16 x float>" in kernel.llvm_ir) == has_avx512
+    a = np.arange(256, dtype=np.float32)
+    kernel(a)
+    assert np.array_equal(a, np.arange(256, dtype=np.float32) * 2)
 
 
 def test_target_options():
