@@ -240,13 +240,25 @@ def _direct_vars(lin: Lin, ctx: Ctx) -> set[Any]:
     return {k for k, a, _ in lin.items() if isinstance(a, Var) and k in ctx.ranges}
 
 
+def _depends_on(lin: Lin, ctx: Ctx) -> set[Any]:
+    """Domain variables ``lin`` depends on, directly or through atoms (``f % 3``)."""
+    found: set[Any] = set()
+    for key, atom, _ in lin.items():
+        found |= ctx.closure(key, atom)
+    return found
+
+
 def joint_tighten(lin: Lin, iv: Iv, ctx: Ctx) -> Iv:
-    """Use predicates ``g >= 0`` where ``q * lin + p * g`` is free of the domain."""
+    """Use predicates ``g >= 0`` where ``q * lin + p * g`` is free of the domain. A predicate
+    on the same variables that this rule cannot apply (``f % 3 < 2`` for ``f % 3``) leaves
+    the answer sound but no longer exact."""
     mine = _direct_vars(lin, ctx)
     lo, hi, exact, used = iv.lo, iv.hi, iv.exact, 0
     for g in ctx.joint:
         theirs = _direct_vars(g, ctx)
         if not mine & theirs:
+            if _depends_on(lin, ctx) & _depends_on(g, ctx):
+                exact = False
             continue
         used += 1
         match = _match(lin, g, ctx, next(iter(theirs)))

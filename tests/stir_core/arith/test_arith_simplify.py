@@ -8,7 +8,7 @@ from arith_testlib import points, rng, same
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stir_core.arith import Access, Domain, RegionError, region, simplify
+from stir_core.arith import Access, Domain, RegionError, bound, region, simplify
 from stir_core.arith.evaluate import evaluate
 from stir_core.ir import Evaluate, For, ForKind, IfThenElse, Var, decl_buffer, op
 
@@ -115,3 +115,12 @@ def test_unbounded_region_dimension_is_clamped_to_the_given_limits() -> None:
     assert same(clamped.ranges[1].min, op.const(1)) and same(clamped.ranges[1].extent, op.const(4))
     with pytest.raises(RegionError):
         hull.clamp([rng(0, 16)])
+
+
+def test_a_predicate_on_an_atom_that_cannot_be_applied_makes_the_bound_inexact() -> None:
+    """``f % 3`` under ``f % 3 < 2`` is really [0, 1]; the bound [0, 2] is sound but must not
+    claim to be exact (``verify`` trusts exact bounds to reject IR)."""
+    f = Var("f")
+    dom = Domain({f: rng(0, 3)}, predicates=[op.floormod(f, 3) < 2])
+    found = bound(op.floormod(f, 3), dom)
+    assert found.min.value == 0 and found.max.value >= 1 and not found.exact

@@ -283,3 +283,15 @@ def test_reverse_compute_at_refuses_to_drop_padding_instances() -> None:
     with fails_unchanged(sch, RegionNotCoveredError, match="padding"):
         sch.reverse_compute_at(pad, copy_loop)
     run(sch.mod["main"], example)
+
+
+def test_fusing_the_parts_of_a_non_divisible_split_keeps_valid_ir() -> None:
+    """Found by the fuzz test: split 2 channels by 3, fuse n with the outer part, then with the
+    inner part; ``T.where(f % 3 < 2)`` keeps ``v_c`` in range (verify used to reject it)."""
+    example = conv2d_nchw(1, 2, 3, 8, 3, 1)
+    sch = new_schedule(te.create_prim_func(example.tensors()))
+    n, c, _, _ = sch.get_loops(sch.get_block("pad"))
+    c0, c1 = sch.split(c, factors=[None, 3])
+    sch.fuse(sch.fuse(n, c0), c1)
+    assert "T.where(" in sch.mod["main"].script()
+    run(sch.mod["main"], example)
